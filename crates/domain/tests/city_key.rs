@@ -1,0 +1,163 @@
+//! The normalised city key behind `?city=`: case-, accent- and
+//! separator-insensitive (DESIGN §3).
+
+use realty_domain::{City, CityKey};
+use unicode_normalization::char::is_combining_mark;
+
+#[test]
+fn saint_etienne_typed_two_ways_shares_one_key() {
+    let as_entered = CityKey::normalise("  Saint-Étienne ");
+    let as_searched = CityKey::normalise("saint etienne");
+
+    assert_eq!(as_entered.as_str(), "saint etienne");
+    assert_eq!(as_entered, as_searched);
+}
+
+#[test]
+fn folds_case_and_removes_accents() {
+    let cases = [
+        ("upper case", "PARIS", "paris"),
+        ("mixed case", "pArIs", "paris"),
+        ("é", "Évry", "evry"),
+        ("è", "Sète", "sete"),
+        ("ê", "Crêt", "cret"),
+        ("ü", "München", "munchen"),
+        ("ç", "Besançon", "besancon"),
+        ("ñ", "A Coruña", "a coruna"),
+        ("Å", "Ålesund", "alesund"),
+        ("Å written as the ångström sign", "\u{212b}lesund", "alesund"),
+        ("é already decomposed (e + U+0301)", "E\u{301}vian", "evian"),
+        ("several accents", "Ÿ Ï Ô Â Ë", "y i o a e"),
+        ("İ (dotted capital I)", "İzmir", "izmir"),
+        ("non-Latin script", "Αθήνα", "αθηνα"),
+        ("digits kept", "Paris 15e", "paris 15e"),
+    ];
+    for (case, raw, key) in cases {
+        assert_eq!(CityKey::normalise(raw).as_str(), key, "{case}: {raw:?}");
+    }
+}
+
+#[test]
+fn folds_every_run_of_spaces_hyphens_and_tabs_into_one_space() {
+    let cases = [
+        ("one hyphen", "Aix-en-Provence", "aix en provence"),
+        ("a run of spaces", "Aix   en  Provence", "aix en provence"),
+        ("a run of hyphens", "Aix--en---Provence", "aix en provence"),
+        ("spaces around a hyphen", "Saint - Étienne", "saint etienne"),
+        ("mixed spaces and hyphens", "Saint -- - Étienne", "saint etienne"),
+        ("tabs", "Saint\t\tÉtienne", "saint etienne"),
+        ("a newline", "Saint\nÉtienne", "saint etienne"),
+        ("a no-break space", "Saint\u{a0}Étienne", "saint etienne"),
+        ("an ideographic space", "Saint\u{3000}Étienne", "saint etienne"),
+    ];
+    for (case, raw, key) in cases {
+        assert_eq!(CityKey::normalise(raw).as_str(), key, "{case}: {raw:?}");
+    }
+}
+
+#[test]
+fn drops_leading_and_trailing_separators() {
+    let cases = [
+        ("spaces", "   Nice   ", "nice"),
+        ("hyphens", "--Nice--", "nice"),
+        ("mixed separators", " -\t Nice - \n", "nice"),
+        ("a lone accent before the name", "\u{301}Nice", "nice"),
+    ];
+    for (case, raw, key) in cases {
+        assert_eq!(CityKey::normalise(raw).as_str(), key, "{case}: {raw:?}");
+    }
+}
+
+#[test]
+fn separators_alone_fold_to_an_empty_key() {
+    let cases = [("empty", ""), ("two hyphens", "--"), ("spaces", "   "), ("mixed", " -\t- ")];
+    for (case, raw) in cases {
+        assert_eq!(CityKey::normalise(raw).as_str(), "", "{case}: {raw:?}");
+    }
+}
+
+#[test]
+fn a_city_filter_accepts_ordinary_names() {
+    let cases = [
+        ("hyphenated with accent", "saint-étienne", "saint etienne"),
+        ("spaced, capitalised", "Saint Etienne", "saint etienne"),
+        ("one letter", "y", "y"),
+        ("padded", "  Lyon ", "lyon"),
+        ("100 characters", &"a".repeat(100), &"a".repeat(100)),
+    ];
+    for (case, raw, key) in cases {
+        let parsed = CityKey::parse_filter(raw).unwrap_or_else(|e| panic!("{case}: rejected with {e}"));
+
+        assert_eq!(parsed.as_str(), key, "{case}");
+    }
+}
+
+#[test]
+fn a_city_filter_that_folds_to_nothing_or_is_too_long_is_rejected() {
+    let cases = [
+        ("empty", String::new(), "must not be blank"),
+        ("spaces", "   ".to_owned(), "must not be blank"),
+        ("two hyphens", "--".to_owned(), "must not be blank"),
+        ("separators", " - \t - ".to_owned(), "must not be blank"),
+        ("101 characters", "a".repeat(101), "at most 100 characters"),
+        ("101 accented characters", "é".repeat(101), "at most 100 characters"),
+    ];
+    for (case, raw, rule) in cases {
+        let error = CityKey::parse_filter(&raw).expect_err(case);
+
+        assert_eq!(error.field, "city", "{case}: field");
+        assert!(error.message.contains(rule), "{case}: {:?} does not state {rule:?}", error.message);
+    }
+}
+
+#[test]
+fn rejects_a_city_without_a_letter_or_digit() {
+    for raw in ["--", " - ", "- -"] {
+        let error = City::parse(raw).expect_err(raw);
+
+        assert_eq!(error.field, "city", "{raw:?}");
+        assert!(error.message.contains("letter or digit"), "{raw:?}: {}", error.message);
+    }
+}
+
+#[test]
+fn a_city_s_key_is_the_normalised_city() {
+    let cases = ["Saint-Étienne", "  Aix-en-Provence  ", "LYON", "A Coruña", "Ålesund"];
+    for raw in cases {
+        let city = City::parse(raw).unwrap_or_else(|e| panic!("{raw:?}: rejected with {e}"));
+
+        assert_eq!(city.key(), CityKey::normalise(city.as_str()), "{raw:?}");
+        assert_eq!(city.key(), CityKey::normalise(raw), "{raw:?}: trimming does not change the key");
+    }
+}
+
+#[test]
+fn a_city_stored_with_accents_matches_a_filter_typed_without() {
+    let city = City::parse("Saint-Étienne").expect("a valid city");
+    let filters = ["saint-etienne", "Saint Etienne", "SAINT ÉTIENNE", " saint  -  etienne "];
+    for filter in filters {
+        let key = CityKey::parse_filter(filter).unwrap_or_else(|e| panic!("{filter:?}: rejected with {e}"));
+
+        assert_eq!(key, city.key(), "{filter:?}");
+    }
+}
+
+/// Every Unicode scalar value, alone and between letters: proptest samples
+/// strings, this covers each character's case mapping and decomposition.
+#[test]
+fn every_single_character_folds_to_a_stable_lower_case_key() {
+    for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+        let raw = format!("a{c}b");
+
+        let key = CityKey::normalise(&raw);
+
+        let again = CityKey::normalise(key.as_str());
+        assert_eq!(again, key, "U+{:04X}: normalising the key changes it", u32::from(c));
+        assert_eq!(key.as_str().to_lowercase(), key.as_str(), "U+{:04X}: not lower case", u32::from(c));
+        assert!(
+            !key.as_str().chars().any(is_combining_mark),
+            "U+{:04X}: keeps a combining mark",
+            u32::from(c)
+        );
+    }
+}
