@@ -1,0 +1,20 @@
+//! realty's storage adapter: Diesel repositories over SQLite (embedded, the
+//! default) and PostgreSQL (production), implementing the domain's ports.
+//!
+//! [`Database`] holds a bb8 pool of one backend or the other, chosen by the
+//! URL. Each query is written once (see `connection::with_conn!`) and
+//! compiled for both; only the migrations differ per backend. Diesel errors
+//! stop here: every port returns a [`realty_domain::DomainError`], mapped in
+//! one place (`errors::db_error`).
+
+mod bulk;
+mod connection;
+mod errors;
+mod migrations;
+mod models;
+mod multi_insert;
+mod repositories;
+mod schema;
+
+pub use connection::{Database, PoolOptions};
+pub use errors::DbError;

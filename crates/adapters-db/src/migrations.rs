@@ -1,0 +1,83 @@
+//! The schema migrations, embedded in the binary, one folder per backend,
+//! and [`Database::migrate`] which applies the pending ones.
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, RunQueryDsl, SqliteConnection};
+use diesel_async::AsyncPgConnection;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::connection::{Database, Pools};
+use crate::errors::DbError;
+
+const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl Database {
+    /// Applies the migrations not yet applied. Safe to call from several
+    /// instances starting together: on PostgreSQL they take turns.
+    ///
+    /// # Errors
+    /// `Connect` when no connection can be opened; `Migrate` when a
+    /// migration fails (earlier ones stay applied, each runs in its own
+    /// transaction).
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        let applied = match &self.pools {
+            Pools::Postgres(pool) => {
+                // A connection of its own, outside the pool: the migration
+                // harness is synchronous and must own it on a blocking thread.
+                let conn =
+                    pool.dedicated_connection().await.map_err(|error| DbError::Connect(Box::new(error)))?;
+                tokio::task::spawn_blocking(move || migrate_postgres(conn)).await
+            }
+            Pools::Sqlite { path, .. } => {
+                let path = path.clone();
+                tokio::task::spawn_blocking(move || migrate_sqlite(&path)).await
+            }
+        };
+        let applied =
+            applied.map_err(|error| DbError::Migrate(Box::new(error)))?.map_err(DbError::Migrate)?;
+        for version in &applied {
+            tracing::info!(%version, backend = self.backend(), "applied migration");
+        }
+        Ok(())
+    }
+}
+
+fn migrate_postgres(conn: AsyncPgConnection) -> Result<Vec<String>, BoxError> {
+    let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::from(conn);
+    // Instances starting together would otherwise both see a migration as
+    // pending and both run it. The lock is keyed by schema so that
+    // independent schemas (one per test) do not wait on each other; a
+    // session lock, it also goes away if this connection dies.
+    diesel::sql_query("SELECT pg_advisory_lock(4242, hashtext(coalesce(current_schema(), '')))")
+        .execute(&mut conn)?;
+    let applied = run(&mut conn, POSTGRES);
+    let unlocked =
+        diesel::sql_query("SELECT pg_advisory_unlock(4242, hashtext(coalesce(current_schema(), '')))")
+            .execute(&mut conn);
+    let applied = applied?;
+    unlocked?;
+    Ok(applied)
+}
+
+fn migrate_sqlite(path: &str) -> Result<Vec<String>, BoxError> {
+    let mut conn = SqliteConnection::establish(path)?;
+    // Another process may hold the write lock: wait for it like the pool does.
+    conn.batch_execute("PRAGMA busy_timeout = 5000")?;
+    // SQLite has no advisory lock: holding the write lock (BEGIN IMMEDIATE)
+    // from before the harness reads which migrations are pending serialises
+    // processes starting together. Each migration's own transaction becomes
+    // a savepoint inside this one.
+    conn.immediate_transaction(|conn| run(conn, SQLITE))
+}
+
+fn run<C>(conn: &mut C, migrations: EmbeddedMigrations) -> Result<Vec<String>, BoxError>
+where
+    C: MigrationHarness<C::Backend> + Connection,
+{
+    let applied = conn.run_pending_migrations(migrations)?;
+    Ok(applied.iter().map(ToString::to_string).collect())
+}

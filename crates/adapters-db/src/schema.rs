@@ -1,0 +1,97 @@
+//! The tables, declared once for both backends.
+//!
+//! The SQL types are the common ground of SQLite and PostgreSQL: ids are
+//! `BigInt`, dates `Date`, areas `Double`. Every `Timestamp` is a UTC
+//! instant written by the application's clock (the domain's `Clock` port),
+//! never by a database default: PostgreSQL stores it as `TIMESTAMP` (without
+//! time zone) and SQLite as ISO-8601 text, so neither a server time zone nor
+//! a session setting can shift it.
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        password_hash -> Text,
+        first_name -> Text,
+        last_name -> Text,
+        birth_date -> Nullable<Date>,
+        role -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        password_changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    property_types (slug) {
+        slug -> Text,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    properties (id) {
+        id -> BigInt,
+        owner_id -> BigInt,
+        name -> Text,
+        description -> Text,
+        property_type -> Text,
+        city -> Text,
+        /// `City::key()`: what the city filter compares.
+        city_key -> Text,
+        /// Denormalised count of the rooms, kept in step in the transaction
+        /// of every room write, so that room filters need no join.
+        room_count -> Integer,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rooms (id) {
+        id -> BigInt,
+        property_id -> BigInt,
+        name -> Text,
+        kind -> Text,
+        area_m2 -> Double,
+        floor -> Nullable<Integer>,
+        description -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// No foreign keys: the trail outlives the users and properties it names.
+    audit_events (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_id -> BigInt,
+        action -> Text,
+        resource -> Text,
+        resource_id -> Text,
+        property_id -> Nullable<BigInt>,
+        /// The domain's `Changes` as JSON.
+        changes -> Text,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> BigInt,
+        email_key -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::joinable!(properties -> users (owner_id));
+diesel::joinable!(properties -> property_types (property_type));
+diesel::joinable!(rooms -> properties (property_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    property_types,
+    properties,
+    rooms,
+    audit_events,
+    login_failures,
+);
