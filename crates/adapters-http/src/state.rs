@@ -1,0 +1,39 @@
+//! What every handler can reach: the use cases and the readiness probe.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use realty_app::{Accounts, Properties, PropertyTypes};
+
+/// Tells whether the service's dependencies (the database) answer.
+#[async_trait]
+pub trait Readiness: Send + Sync {
+    /// # Errors
+    /// A description of what is down.
+    async fn check(&self) -> Result<(), String>;
+}
+
+/// What `/version` reports.
+#[derive(Debug, Clone)]
+pub struct ServiceInfo {
+    pub name: &'static str,
+    pub version: &'static str,
+    /// `sqlite` or `postgres`.
+    pub database: &'static str,
+}
+
+/// The router's shared state: cheap to clone (everything behind `Arc`).
+#[derive(Clone)]
+pub struct AppState {
+    pub accounts: Accounts,
+    pub properties: Properties,
+    pub property_types: PropertyTypes,
+    pub readiness: Arc<dyn Readiness>,
+    pub info: ServiceInfo,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("info", &self.info).finish_non_exhaustive()
+    }
+}
