@@ -1,0 +1,17 @@
+//! Black-box tests: the real service on a real socket, over HTTP, on
+//! SQLite always and on PostgreSQL when `TEST_DATABASE_URL` is set.
+//! One test binary for the whole folder (faster to build and link).
+
+#![allow(clippy::unwrap_used)]
+
+mod helpers;
+
+mod auth;
+mod browsing;
+mod concurrency;
+mod errors;
+mod ops;
+mod properties;
+mod rooms;
+mod scale_out;
+mod users;
