@@ -1,0 +1,9 @@
+-- POST /auth/token with the right password for the load-test user (so
+-- throttling, which counts failures only, never kicks in). argon2id makes
+-- this CPU bound by design.
+dofile(os.getenv("BENCH_LUA") .. "/common.lua")
+
+wrk.method = "POST"
+wrk.path = "/auth/token"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"email":"loadtest@example.com","password":"demo-password"}'
