@@ -1,14 +1,25 @@
-//! argon2id hashing, run on tokio's blocking pool: a hash takes tens of
-//! milliseconds of CPU, which would stall every request sharing the worker.
+//! argon2id hashing on a few dedicated, low-priority threads that each reuse
+//! one memory buffer.
+//!
+//! A hash takes ~16 ms of CPU and 19 MiB of memory (the default cost). Run
+//! on tokio's blocking pool, a login storm measured three ways of hurting
+//! everyone else (BENCHMARKS.md, "Login storm"): as many hashes at once as
+//! logins in flight, starving reads of CPU; a fresh 19 MiB per hash, which
+//! glibc kept in per-thread arenas (RSS in GiBs); and page faults on that
+//! fresh memory doubling each hash's CPU. Here at most one hash per core
+//! but one runs at a time, each thread hashes into the buffer it allocated
+//! on its first hash, and the threads run at the lowest priority (nice 19)
+//! so that the scheduler serves requests first. Logins queue instead, which
+//! costs them latency only; the request timeout bounds the wait.
 
-use std::sync::Arc;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex, mpsc};
 
-use argon2::password_hash::Error as HashError;
-use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
+use argon2::password_hash::phc::{self, Output, ParamsString, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use async_trait::async_trait;
 use realty_domain::ports::PasswordHasher;
 use realty_domain::{DomainError, Password, PasswordHash};
-use tracing::Instrument;
 
 /// The argon2id cost. `Default` is OWASP's recommended minimum
 /// (19 MiB, 2 passes, 1 lane), which is also argon2's default.
@@ -24,16 +35,13 @@ impl Default for HashCost {
     }
 }
 
-/// The `PasswordHasher` port over argon2id.
+/// The `PasswordHasher` port over argon2id. Clones share the hashing
+/// threads, which stop once the last clone is dropped.
 #[derive(Clone)]
 pub struct Argon2Hasher {
-    argon2: Arc<Argon2<'static>>,
-    /// Hashes allowed to run at once. Each takes ~19 MiB and a core for tens
-    /// of milliseconds; unbounded, a login storm filled the blocking pool,
-    /// starved reads (p99 ×17–25) and grew RSS to GiBs (BENCHMARKS.md).
-    /// Waiting logins queue here instead, costing nothing but latency.
-    permits: Arc<tokio::sync::Semaphore>,
-    /// A hash of a random password, verified against for unknown emails.
+    jobs: mpsc::Sender<Job>,
+    /// A hash of a random password, verified against for unknown emails so
+    /// that they cost as much as a wrong password.
     decoy: Arc<str>,
 }
 
@@ -43,36 +51,57 @@ impl std::fmt::Debug for Argon2Hasher {
     }
 }
 
+/// Work for a hashing thread, given that thread's reusable state.
+type Job = Box<dyn FnOnce(&mut Workspace) + Send>;
+
 impl Argon2Hasher {
+    /// Starts one hashing thread per core but one (at least one): that core
+    /// is left to the runtime and the database.
+    ///
     /// # Errors
-    /// When the cost parameters are out of argon2's range.
+    /// When the cost parameters are out of argon2's range, or a thread cannot
+    /// be started.
     pub fn new(cost: HashCost) -> Result<Self, DomainError> {
         let params = Params::new(cost.memory_kib, cost.iterations, Params::DEFAULT_P_COST, None)
             .map_err(DomainError::internal)?;
-        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-        let decoy_password = uuid::Uuid::new_v4().to_string();
-        let decoy =
-            argon2.hash_password(decoy_password.as_bytes()).map_err(DomainError::internal)?.to_string();
-        // One core for hashing, the rest for everything else (at least one).
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-        let permits = Arc::new(tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1)));
-        Ok(Self { argon2: Arc::new(argon2), permits, decoy: decoy.into() })
+        let threads = cores.saturating_sub(1).max(1);
+
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for index in 0..threads {
+            let queue = Arc::clone(&queue);
+            let params = params.clone();
+            std::thread::Builder::new()
+                .name(format!("argon2-{index}"))
+                .spawn(move || serve(&queue, params))
+                .map_err(DomainError::internal)?;
+        }
+
+        let mut workspace = Workspace::new(params);
+        let decoy = workspace.hash(uuid::Uuid::new_v4().to_string().as_bytes()).map_err(hash_error)?;
+        Ok(Self { jobs, decoy: decoy.into() })
     }
 
-    async fn blocking<T: Send + 'static>(
+    /// Queues `work` for a hashing thread and waits for its result.
+    async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&Argon2<'static>) -> T + Send + 'static,
+        work: impl FnOnce(&mut Workspace) -> T + Send + 'static,
     ) -> Result<T, DomainError> {
-        let permit = Arc::clone(&self.permits).acquire_owned().await.map_err(DomainError::internal)?;
-        let argon2 = Arc::clone(&self.argon2);
-        let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            span.in_scope(|| work(&argon2))
-        })
-        .instrument(tracing::debug_span!("argon2"))
-        .await
-        .map_err(DomainError::internal)
+        let (reply, result) = tokio::sync::oneshot::channel();
+        let span = tracing::debug_span!(parent: tracing::Span::current(), "argon2");
+        let job: Job = Box::new(move |workspace| {
+            // The request gave up while queued (client gone, timeout): its
+            // hash would be CPU spent for nobody.
+            if reply.is_closed() {
+                return;
+            }
+            let _ = reply.send(span.in_scope(|| work(workspace)));
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| DomainError::internal("the password hashing threads have stopped"))?;
+        result.await.map_err(|_| DomainError::internal("a password hashing thread dropped its job"))
     }
 }
 
@@ -80,26 +109,235 @@ impl Argon2Hasher {
 impl PasswordHasher for Argon2Hasher {
     async fn hash(&self, password: &Password) -> Result<PasswordHash, DomainError> {
         let password = password.expose().to_owned();
-        self.blocking(move |argon2| argon2.hash_password(password.as_bytes()).map(|hash| hash.to_string()))
+        self.run(move |workspace| workspace.hash(password.as_bytes()))
             .await?
             .map(PasswordHash::new)
-            .map_err(DomainError::internal)
+            .map_err(hash_error)
     }
 
     async fn verify(&self, password: &Password, hash: &PasswordHash) -> Result<bool, DomainError> {
         let password = password.expose().to_owned();
         let hash = hash.as_str().to_owned();
-        let outcome =
-            self.blocking(move |argon2| argon2.verify_password(password.as_bytes(), hash.as_str())).await?;
-        match outcome {
-            Ok(()) => Ok(true),
-            Err(HashError::PasswordInvalid) => Ok(false),
-            Err(error) => Err(DomainError::internal(error)),
-        }
+        self.run(move |workspace| workspace.verify(password.as_bytes(), &hash)).await?.map_err(hash_error)
     }
 
     async fn verify_against_nothing(&self, password: &Password) -> Result<(), DomainError> {
         let decoy = PasswordHash::new(self.decoy.to_string());
         self.verify(password, &decoy).await.map(|_| ())
+    }
+}
+
+/// A hashing thread's loop: takes the next job until every `Argon2Hasher`
+/// clone is gone.
+fn serve(queue: &Mutex<mpsc::Receiver<Job>>, params: Params) {
+    lower_priority();
+    let mut workspace = Workspace::new(params);
+    loop {
+        // The lock is held while waiting for a job, never while hashing. A
+        // poisoned lock only means another thread panicked while waiting.
+        let next = queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner).recv();
+        let Ok(job) = next else { return };
+        // A panicking job drops its reply (its request gets a 500); the
+        // thread lives on for the next one.
+        if std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut workspace))).is_err() {
+            tracing::error!("a password hashing job panicked");
+        }
+    }
+}
+
+/// Linux keeps the nice value per thread, so this lowers only the calling
+/// (hashing) thread. Failing to is harmless: hashing then competes at the
+/// normal priority.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    if let Err(error) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 19) {
+        tracing::warn!(%error, "could not lower the password hashing thread's priority");
+    }
+}
+
+/// What a hashing thread keeps between hashes: the configured cost and the
+/// argon2 memory, allocated on first use and grown if a stored hash asks
+/// for more (a hash made under an earlier, larger cost).
+struct Workspace {
+    params: Params,
+    memory: Vec<Block>,
+}
+
+impl Workspace {
+    fn new(params: Params) -> Self {
+        Self { params, memory: Vec::new() }
+    }
+
+    fn blocks(&mut self, params: &Params) -> &mut [Block] {
+        let count = params.block_count();
+        if self.memory.len() < count {
+            self.memory.resize(count, Block::default());
+        }
+        &mut self.memory[..count]
+    }
+
+    /// A new PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) with a
+    /// random salt, identical in form to what `argon2`'s own hasher writes.
+    fn hash(&mut self, password: &[u8]) -> Result<String, HashError> {
+        let params = self.params.clone();
+        let salt = Salt::generate();
+        let mut output = [0; Params::DEFAULT_OUTPUT_LEN];
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone()).hash_password_into_with_memory(
+            password,
+            &salt,
+            &mut output,
+            self.blocks(&params),
+        )?;
+        let hash = phc::PasswordHash {
+            algorithm: Algorithm::Argon2id.ident(),
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(&params)?,
+            salt: Some(salt),
+            hash: Some(Output::new(&output)?),
+        };
+        Ok(hash.to_string())
+    }
+
+    /// Recomputes `stored`'s hash of `password` with `stored`'s own
+    /// algorithm, version, cost and salt, and compares in constant time.
+    fn verify(&mut self, password: &[u8], stored: &str) -> Result<bool, HashError> {
+        let stored = phc::PasswordHash::new(stored)?;
+        let (Some(salt), Some(expected)) = (&stored.salt, &stored.hash) else {
+            return Err(HashError::Incomplete);
+        };
+        let algorithm = Algorithm::try_from(stored.algorithm.as_str())?;
+        let version = stored.version.map(Version::try_from).transpose()?.unwrap_or_default();
+        let params = Params::try_from(&stored)?;
+        let mut output = [0; Output::MAX_LENGTH];
+        let output = output.get_mut(..expected.len()).ok_or(HashError::Incomplete)?;
+        Argon2::new(algorithm, version, params.clone()).hash_password_into_with_memory(
+            password,
+            salt,
+            &mut *output,
+            self.blocks(&params),
+        )?;
+        // `Output`'s equality is constant-time.
+        Ok(Output::new(output)? == *expected)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum HashError {
+    #[error(transparent)]
+    Argon2(#[from] argon2::Error),
+    #[error(transparent)]
+    Phc(#[from] argon2::password_hash::Error),
+    #[error(transparent)]
+    PhcString(#[from] phc::Error),
+    #[error("the stored password hash has no salt or no hash")]
+    Incomplete,
+}
+
+fn hash_error(error: HashError) -> DomainError {
+    DomainError::internal(error)
+}
+
+#[cfg(test)]
+mod tests {
+    use argon2::{PasswordHasher as _, PasswordVerifier as _};
+
+    use super::*;
+
+    const CHEAP: HashCost = HashCost { memory_kib: 1024, iterations: 1 };
+
+    fn workspace() -> Workspace {
+        Workspace::new(Params::new(CHEAP.memory_kib, CHEAP.iterations, 1, None).expect("valid cost"))
+    }
+
+    fn library() -> Argon2<'static> {
+        Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(CHEAP.memory_kib, CHEAP.iterations, 1, None).expect("valid cost"),
+        )
+    }
+
+    #[test]
+    fn its_hashes_verify_with_the_argon2_crate_and_back() {
+        let mut workspace = workspace();
+        let ours = workspace.hash(b"correct horse").expect("hash");
+        assert!(ours.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"), "{ours}");
+        assert!(library().verify_password(b"correct horse", ours.as_str()).is_ok());
+        assert!(library().verify_password(b"wrong horse", ours.as_str()).is_err());
+
+        let theirs = library().hash_password(b"battery staple").expect("hash").to_string();
+        assert!(workspace.verify(b"battery staple", &theirs).expect("verify"));
+        assert!(!workspace.verify(b"battery stapler", &theirs).expect("verify"));
+    }
+
+    #[test]
+    fn a_hash_made_under_another_cost_still_verifies() {
+        let mut workspace = workspace();
+        let costlier = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(2048, 2, 1, None).expect("valid cost"),
+        )
+        .hash_password(b"s3cret")
+        .expect("hash")
+        .to_string();
+        assert!(workspace.verify(b"s3cret", &costlier).expect("verify"));
+        assert!(!workspace.verify(b"secret", &costlier).expect("verify"));
+    }
+
+    #[test]
+    fn two_hashes_of_one_password_differ_by_their_salt() {
+        let mut workspace = workspace();
+        assert_ne!(workspace.hash(b"same").expect("hash"), workspace.hash(b"same").expect("hash"));
+    }
+
+    #[test]
+    fn a_malformed_stored_hash_is_an_error_not_a_mismatch() {
+        let mut workspace = workspace();
+        assert!(workspace.verify(b"x", "not a phc string").is_err());
+        assert!(workspace.verify(b"x", "$argon2id$v=19$m=1024,t=1,p=1").is_err());
+    }
+
+    #[tokio::test]
+    async fn the_port_hashes_and_verifies_on_the_hashing_threads() {
+        let hasher = Argon2Hasher::new(CHEAP).expect("hasher");
+        let password = Password::parse("password", "a long enough password").expect("valid password");
+        let hash = hasher.hash(&password).await.expect("hash");
+        assert!(hasher.verify(&password, &hash).await.expect("verify"));
+        let other = Password::parse("password", "another long password").expect("valid password");
+        assert!(!hasher.verify(&other, &hash).await.expect("verify"));
+        hasher.verify_against_nothing(&password).await.expect("decoy");
+
+        // Many at once all come back, through clones sharing the threads.
+        let checks = (0..8).map(|_| {
+            let (hasher, password, hash) = (hasher.clone(), password.clone(), hash.clone());
+            tokio::spawn(async move { hasher.verify(&password, &hash).await })
+        });
+        for check in checks {
+            assert!(check.await.expect("task").expect("verify"));
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn the_hashing_threads_run_at_the_lowest_priority() {
+        let hasher = Argon2Hasher::new(CHEAP).expect("hasher");
+        let password = Password::parse("password", "a long enough password").expect("valid password");
+        // Once a hash has come back, a thread has started and lowered itself.
+        hasher.hash(&password).await.expect("hash");
+
+        let mut niceness = Vec::new();
+        for task in std::fs::read_dir("/proc/self/task").expect("/proc") {
+            let task = task.expect("task").path();
+            let name = std::fs::read_to_string(task.join("comm")).unwrap_or_default();
+            if name.trim_end().starts_with("argon2-") {
+                let stat = std::fs::read_to_string(task.join("stat")).unwrap_or_default();
+                // Field 19 of stat(5), counted from the state (field 3) after the name.
+                let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+                niceness.push(after_name.split_whitespace().nth(16).unwrap_or_default().to_owned());
+            }
+        }
+        assert!(!niceness.is_empty(), "no argon2 thread found");
+        assert!(niceness.iter().all(|nice| nice == "19"), "{niceness:?}");
     }
 }
