@@ -28,15 +28,9 @@ COPY --from=builder /usr/local/bin/realty /usr/local/bin/realty
 USER realty:realty
 # The dev profile's SQLite file, if ever used, lands in the user's home.
 WORKDIR /var/lib/realty
-# MALLOC_MMAP_THRESHOLD_ pins glibc's mmap threshold: without it, glibc
-# raises the threshold past argon2's 19 MiB working memory once the first
-# hash frees it, later hashes come from per-thread arenas, and the memory is
-# never given back (3.3 GiB RSS after 16 concurrent logins, 13 MiB with the
-# pin, at twice the CPU per login; BENCHMARKS.md).
 ENV REALTY_BIND=0.0.0.0:8080 \
     REALTY_PROFILE=prod \
-    REALTY_LOG=info \
-    MALLOC_MMAP_THRESHOLD_=131072
+    REALTY_LOG=info
 EXPOSE 8080
 # /health answers 200 while the process serves; /ready would also fail
 # while the database is unreachable.

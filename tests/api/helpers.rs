@@ -134,7 +134,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         pool: realty_adapters_db::PoolOptions { max_size: 5, ..Default::default() },
         http: HttpConfig { body_limit_bytes: 64 * 1024, ..HttpConfig::default() },
         // Cheaper than production so the suite stays fast; the code path
-        // (argon2id on the blocking pool) is the same.
+        // (argon2id on the hashing threads) is the same.
         hash_cost: HashCost { memory_kib: 1024, iterations: 1 },
         warnings: Vec::new(),
     };

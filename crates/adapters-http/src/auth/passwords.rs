@@ -1,16 +1,21 @@
-//! argon2id hashing on a few dedicated, low-priority threads that each reuse
-//! one memory buffer.
+//! argon2id hashing on a few dedicated threads that each reuse one memory
+//! buffer.
 //!
-//! A hash takes ~16 ms of CPU and 19 MiB of memory (the default cost). Run
-//! on tokio's blocking pool, a login storm measured three ways of hurting
-//! everyone else (BENCHMARKS.md, "Login storm"): as many hashes at once as
-//! logins in flight, starving reads of CPU; a fresh 19 MiB per hash, which
-//! glibc kept in per-thread arenas (RSS in GiBs); and page faults on that
-//! fresh memory doubling each hash's CPU. Here at most one hash per core
-//! but one runs at a time, each thread hashes into the buffer it allocated
-//! on its first hash, and the threads run at the lowest priority (nice 19)
-//! so that the scheduler serves requests first. Logins queue instead, which
-//! costs them latency only; the request timeout bounds the wait.
+//! A hash takes ~13 ms of CPU and 19 MiB of memory (the default cost). Run
+//! on tokio's blocking pool, a login storm hurt everyone else three ways
+//! (BENCHMARKS.md, "Login storm"): as many hashes at once as logins in
+//! flight, starving reads of CPU; a fresh 19 MiB per hash, which glibc kept
+//! in per-thread arenas (RSS in GiBs); and page faults on that fresh memory
+//! doubling each hash's CPU. Here at most one hash per core but one runs at
+//! a time, and each thread hashes into the buffer it allocated on its first
+//! hash. Logins queue instead, which costs them latency only; the request
+//! timeout bounds the wait.
+//!
+//! The threads keep the normal priority on purpose: at nice 5 and 19, reads
+//! stalled for 3 to 5 seconds in 3 of 5 login storms, never at nice 0
+//! (BENCHMARKS.md). The likely cause is priority inversion: a preempted
+//! low-priority thread holding a lock the runtime also takes (the channel's
+//! waker list, tokio's injection queue, a malloc arena).
 
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, mpsc};
@@ -130,7 +135,6 @@ impl PasswordHasher for Argon2Hasher {
 /// A hashing thread's loop: takes the next job until every `Argon2Hasher`
 /// clone is gone.
 fn serve(queue: &Mutex<mpsc::Receiver<Job>>, params: Params) {
-    lower_priority();
     let mut workspace = Workspace::new(params);
     loop {
         // The lock is held while waiting for a job, never while hashing. A
@@ -142,16 +146,6 @@ fn serve(queue: &Mutex<mpsc::Receiver<Job>>, params: Params) {
         if std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut workspace))).is_err() {
             tracing::error!("a password hashing job panicked");
         }
-    }
-}
-
-/// Linux keeps the nice value per thread, so this lowers only the calling
-/// (hashing) thread. Failing to is harmless: hashing then competes at the
-/// normal priority.
-fn lower_priority() {
-    #[cfg(target_os = "linux")]
-    if let Err(error) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 19) {
-        tracing::warn!(%error, "could not lower the password hashing thread's priority");
     }
 }
 
@@ -316,28 +310,5 @@ mod tests {
         for check in checks {
             assert!(check.await.expect("task").expect("verify"));
         }
-    }
-
-    #[cfg(target_os = "linux")]
-    #[tokio::test]
-    async fn the_hashing_threads_run_at_the_lowest_priority() {
-        let hasher = Argon2Hasher::new(CHEAP).expect("hasher");
-        let password = Password::parse("password", "a long enough password").expect("valid password");
-        // Once a hash has come back, a thread has started and lowered itself.
-        hasher.hash(&password).await.expect("hash");
-
-        let mut niceness = Vec::new();
-        for task in std::fs::read_dir("/proc/self/task").expect("/proc") {
-            let task = task.expect("task").path();
-            let name = std::fs::read_to_string(task.join("comm")).unwrap_or_default();
-            if name.trim_end().starts_with("argon2-") {
-                let stat = std::fs::read_to_string(task.join("stat")).unwrap_or_default();
-                // Field 19 of stat(5), counted from the state (field 3) after the name.
-                let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-                niceness.push(after_name.split_whitespace().nth(16).unwrap_or_default().to_owned());
-            }
-        }
-        assert!(!niceness.is_empty(), "no argon2 thread found");
-        assert!(niceness.iter().all(|nice| nice == "19"), "{niceness:?}");
     }
 }
