@@ -9,14 +9,17 @@
 # its database and its release binary. oha comes from crates.io:
 #   cargo install oha --locked --root target/oha
 #
-# Settings: ROUNDS=5, PROPERTIES=10000 (which bench database), PORT=18081,
-# OHA=target/oha/bin/oha, PG_URL as in bench/run.sh.
+# Settings: ROUNDS=5, CLIENTS="wrk oha", PROPERTIES=10000 (which bench
+# database), PORT=18081, OHA=target/oha/bin/oha, PG_URL as in bench/run.sh,
+# HASH_NICE (unset: the hashing threads keep their priority; a number:
+# `renice` them to it from outside, for the priority experiment).
 # Prints one line per measurement; nothing is written elsewhere.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
 ROUNDS=${ROUNDS:-5}
+CLIENTS=${CLIENTS:-"wrk oha"}
 PROPERTIES=${PROPERTIES:-10000}
 PORT=${PORT:-18081}
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432}
@@ -72,10 +75,15 @@ EOF
 seq "$MIN_ID" "$MAX_ID" | shuf | sed "s|^|$BASE/properties/|" >"$work/urls.txt"
 
 for round in $(seq 1 "$ROUNDS"); do
-  for client in wrk oha; do
+  for client in $CLIENTS; do
     "$BIN" serve >"$work/realty.log" 2>&1 &
     pid=$!
     for _ in $(seq 1 50); do curl -sf "$BASE/health" >/dev/null && break; sleep 0.2; done
+    if [[ -n "${HASH_NICE:-}" ]]; then
+      for task in /proc/"$pid"/task/*; do
+        if [[ $(cat "$task/comm") == argon2-* ]]; then renice -n "$HASH_NICE" -p "${task##*/}" >/dev/null; fi
+      done
+    fi
     alone=$(reads "$client")
     wrk -t2 -c16 -d14s --timeout 10s -s "$HERE/lua/login.lua" "$BASE" >"$work/logins.txt" &
     storm=$!
@@ -83,7 +91,7 @@ for round in $(seq 1 "$ROUNDS"); do
     during=$(reads "$client")
     wait "$storm"
     logins=$(sed -n 's/^Requests\/sec:[[:space:]]*//p' "$work/logins.txt")
-    echo "round $round, $client: alone: $alone | during the storm: $during | $logins logins/s"
+    echo "round $round, $client${HASH_NICE:+, hashing at nice $HASH_NICE}: alone: $alone | during the storm: $during | $logins logins/s"
     kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
   done
 done

@@ -11,11 +11,12 @@
 //! hash. Logins queue instead, which costs them latency only; the request
 //! timeout bounds the wait.
 //!
-//! The threads keep the normal priority on purpose: at nice 5 and 19, reads
-//! stalled for 3 to 5 seconds in 3 of 5 login storms, never at nice 0
-//! (BENCHMARKS.md). The likely cause is priority inversion: a preempted
-//! low-priority thread holding a lock the runtime also takes (the channel's
-//! waker list, tokio's injection queue, a malloc arena).
+//! The threads keep the normal priority on purpose. At nice 19, reads' p99
+//! during a login storm stayed within 1.5× of its value without one (2–3×
+//! at nice 0), but reads stalled for over a second in 4 of 8 such storms,
+//! against 5 of 40 at nice 0 (BENCHMARKS.md, "Password hashing on
+//! dedicated threads"): a preempted low-priority thread holding a lock that
+//! the runtime also takes would explain it.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, mpsc};
