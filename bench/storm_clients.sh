@@ -12,7 +12,9 @@
 # Settings: ROUNDS=5, CLIENTS="wrk oha", PROPERTIES=10000 (which bench
 # database), PORT=18081, OHA=target/oha/bin/oha, PG_URL as in bench/run.sh,
 # HASH_NICE (unset: the hashing threads keep their priority; a number:
-# `renice` them to it from outside, for the priority experiment).
+# `renice` them to it from outside, for the priority experiment),
+# READ_PATH (unset: /properties/{random seeded id}; a path such as /health
+# to read something that needs no database; oha only).
 # Prints one line per measurement; nothing is written elsewhere.
 set -euo pipefail
 
@@ -61,8 +63,12 @@ print(f"max {ms(*top.groups()):.1f} ms, p99 {ms(*p99.groups()):.2f} ms, {float(r
 EOF
   else
     # every seeded id, shuffled: the same spread as get_by_id.lua's random ids
-    "$OHA" --no-tui -z 10s -c 16 --output-format json --urls-from-file "$work/urls.txt" \
-      >"$work/oha.json" 2>/dev/null
+    if [[ -n "${READ_PATH:-}" ]]; then
+      "$OHA" --no-tui -z 10s -c 16 --output-format json "$BASE$READ_PATH" >"$work/oha.json" 2>/dev/null
+    else
+      "$OHA" --no-tui -z 10s -c 16 --output-format json --urls-from-file "$work/urls.txt" \
+        >"$work/oha.json" 2>/dev/null
+    fi
     python3 - "$work/oha.json" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -91,7 +97,7 @@ for round in $(seq 1 "$ROUNDS"); do
     during=$(reads "$client")
     wait "$storm"
     logins=$(sed -n 's/^Requests\/sec:[[:space:]]*//p' "$work/logins.txt")
-    echo "round $round, $client${HASH_NICE:+, hashing at nice $HASH_NICE}: alone: $alone | during the storm: $during | $logins logins/s"
+    echo "round $round, $client${HASH_NICE:+, hashing at nice $HASH_NICE}${READ_PATH:+, reading $READ_PATH}: alone: $alone | during the storm: $during | $logins logins/s"
     kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
   done
 done
