@@ -14,7 +14,9 @@
 # HASH_NICE (unset: the hashing threads keep their priority; a number:
 # `renice` them to it from outside, for the priority experiment),
 # READ_PATH (unset: /properties/{random seeded id}; a path such as /health
-# to read something that needs no database; oha only).
+# to read something that needs no database; oha only), PERF_SCHED (set:
+# record the scheduler during each storm's reads with `perf sched record`
+# and print the tasks that waited longest for a CPU; needs root and perf).
 # Prints one line per measurement; nothing is written elsewhere.
 set -euo pipefail
 
@@ -94,10 +96,20 @@ for round in $(seq 1 "$ROUNDS"); do
     wrk -t2 -c16 -d14s --timeout 10s -s "$HERE/lua/login.lua" "$BASE" >"$work/logins.txt" &
     storm=$!
     sleep 2
+    if [[ -n "${PERF_SCHED:-}" ]]; then
+      perf sched record -a -o "$work/sched.data" -- sleep 10 >/dev/null 2>&1 &
+      perf_pid=$!
+    fi
     during=$(reads "$client")
     wait "$storm"
     logins=$(sed -n 's/^Requests\/sec:[[:space:]]*//p' "$work/logins.txt")
     echo "round $round, $client${HASH_NICE:+, hashing at nice $HASH_NICE}${READ_PATH:+, reading $READ_PATH}: alone: $alone | during the storm: $during | $logins logins/s"
+    if [[ -n "${PERF_SCHED:-}" ]]; then
+      wait "$perf_pid"
+      # the header and the five tasks that waited longest for a CPU
+      perf sched latency -i "$work/sched.data" -s max 2>/dev/null | sed -n '3p;5,9p' | cut -c1-110
+      rm -f "$work/sched.data"
+    fi
     kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
   done
 done

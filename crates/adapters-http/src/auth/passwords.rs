@@ -15,9 +15,9 @@
 //! during a login storm stayed within 1.5× of its value without one (2–3×
 //! at nice 0), but reads stalled for over a second in 4 of 8 such storms,
 //! against 5 of 40 at nice 0 (BENCHMARKS.md, "Password hashing on
-//! dedicated threads"). A variant whose nice-19 threads took no lock that
-//! the runtime takes stalled as often, so the cause lies elsewhere; it is
-//! still open.
+//! dedicated threads"). `perf sched` traced those stalls to the kernel
+//! keeping a PostgreSQL backend off the saturated CPUs for seconds, which
+//! a busy nice-19 thread makes more frequent, not to a lock in realty.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, mpsc};
