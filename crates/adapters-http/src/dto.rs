@@ -7,7 +7,7 @@ use realty_app::{
     Credentials, ListQuery, ProfileChanges, PropertyChanges, PropertyInput, PropertyTypeInput, Registration,
     RoomChanges, RoomInput,
 };
-use realty_domain::{AuditEvent, FieldValue, Property, PropertyType, Room, User};
+use realty_domain::{AuditEvent, FieldValue, Property, PropertyType, Room, RoomKind, User};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -177,23 +177,22 @@ impl From<PropertyType> for PropertyTypeResponse {
 
 // ---- rooms -----------------------------------------------------------------
 
-/// What a room is used for.
-#[derive(Debug, ToSchema)]
-#[schema(rename_all = "snake_case")]
-#[allow(dead_code)] // documents the accepted strings in OpenAPI only
-pub enum RoomKindSchema {
-    LivingRoom,
-    Bedroom,
-    Kitchen,
-    Bathroom,
-    Toilet,
-    DiningRoom,
-    Office,
-    Storage,
-    Garage,
-    Balcony,
-    Other,
+/// The room kinds as an OpenAPI string enum, listed from `RoomKind::ALL` so
+/// that the document cannot drift from what the domain accepts.
+#[derive(Debug)]
+pub struct RoomKindSchema;
+
+impl utoipa::PartialSchema for RoomKindSchema {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("What a room is used for."))
+            .enum_values(Some(RoomKind::ALL.map(RoomKind::as_str)))
+            .into()
+    }
 }
+
+impl ToSchema for RoomKindSchema {}
 
 /// A new room.
 #[derive(Debug, Deserialize, ToSchema)]
