@@ -49,7 +49,7 @@ pub struct Argon2Hasher {
     jobs: mpsc::Sender<Job>,
     /// A hash of a random password, verified against for unknown emails so
     /// that they cost as much as a wrong password.
-    decoy: Arc<str>,
+    decoy: Arc<PasswordHash>,
 }
 
 impl std::fmt::Debug for Argon2Hasher {
@@ -87,7 +87,7 @@ impl Argon2Hasher {
 
         let mut workspace = Workspace::new(params);
         let decoy = workspace.hash(uuid::Uuid::new_v4().to_string().as_bytes()).map_err(hash_error)?;
-        Ok(Self { jobs, decoy: decoy.into() })
+        Ok(Self { jobs, decoy: Arc::new(PasswordHash::new(decoy)) })
     }
 
     /// Queues `work` for a hashing thread and waits for its result.
@@ -129,8 +129,7 @@ impl PasswordHasher for Argon2Hasher {
     }
 
     async fn verify_against_nothing(&self, password: &Password) -> Result<(), DomainError> {
-        let decoy = PasswordHash::new(self.decoy.to_string());
-        self.verify(password, &decoy).await.map(|_| ())
+        self.verify(password, &self.decoy).await.map(|_| ())
     }
 }
 
