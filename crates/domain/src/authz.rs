@@ -42,6 +42,14 @@ pub fn ensure_can_manage_property_types(actor: &Actor) -> Result<(), DomainError
     }
 }
 
+/// The directory of every account is personal data: admins only.
+///
+/// # Errors
+/// `Forbidden` for non-admins.
+pub fn ensure_can_list_users(actor: &Actor) -> Result<(), DomainError> {
+    if actor.is_admin() { Ok(()) } else { Err(DomainError::Forbidden("only an admin may list the users")) }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::{TimeZone, Utc};
@@ -59,7 +67,7 @@ mod tests {
             id: PropertyId(1),
             name: PropertyName::parse("Villa").expect("valid name"),
             description: Description::default(),
-            property_type: TypeSlug::parse("property_type", "villa").expect("valid slug"),
+            property_type: TypeSlug::parse("villa").expect("valid slug"),
             city: City::parse("Nice").expect("valid city"),
             owner_id: UserId(owner),
             version: Version::INITIAL,
@@ -98,5 +106,11 @@ mod tests {
     fn only_admins_manage_property_types() {
         assert!(ensure_can_manage_property_types(&actor(9, Role::Admin)).is_ok());
         assert!(ensure_can_manage_property_types(&actor(1, Role::User)).is_err());
+    }
+
+    #[test]
+    fn only_admins_list_the_users() {
+        assert!(ensure_can_list_users(&actor(9, Role::Admin)).is_ok());
+        assert!(matches!(ensure_can_list_users(&actor(1, Role::User)), Err(DomainError::Forbidden(_))));
     }
 }

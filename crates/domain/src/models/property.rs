@@ -1,14 +1,14 @@
 //! Properties: what owners describe and everyone browses.
 
+use std::collections::BTreeSet;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
 
-use super::room::{NewRoom, Room};
-use super::text::{bounded_description, bounded_name};
+use super::room::{NewRoom, Room, RoomKind, RoomKinds};
+use super::text::{bounded_description, bounded_name, check_length, check_single_line};
 use super::{TypeSlug, UserId};
-use crate::FieldError;
+use crate::{ValueError, fold};
 
 /// A property's database id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -42,41 +42,40 @@ impl fmt::Display for Version {
 
 bounded_name!(
     /// A property's title: 1 to 120 characters after trimming.
-    PropertyName, "name", 1..=120
+    PropertyName, 1..=120
 );
 
 bounded_description!(
     /// A property's description: up to 5000 characters, kept as entered.
-    Description, "description", 5000
+    Description, 5000
 );
 
-/// A city as the owner typed it (trimmed), 1 to 100 characters.
+/// A city as the owner typed it (trimmed), 1 to 100 characters, with a
+/// letter or digit so that its key is never empty.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct City(String);
 
 impl City {
-    pub const FIELD: &'static str = "city";
     pub const MAX_CHARS: usize = 100;
 
     /// # Errors
-    /// When blank, longer than 100 characters or holding control characters.
-    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+    /// When blank, longer than 100 characters, holding control or format
+    /// characters, or folding to nothing ("--": no filter could find it).
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
         let trimmed = raw.trim();
-        super::text::check_length(Self::FIELD, trimmed, 1, Self::MAX_CHARS)?;
-        super::text::check_printable(Self::FIELD, trimmed, false)?;
-        // "--" would have an empty key: a city no filter could ever find.
-        // Checked without building the key: parse also runs on every row
-        // read back, on the list's hot path.
-        let folds_to_nothing = trimmed.chars().all(|c| c.is_whitespace() || c == '-' || is_combining_mark(c));
-        if folds_to_nothing {
-            return Err(FieldError::new(Self::FIELD, "must contain a letter or digit"));
+        check_length(trimmed, 1, Self::MAX_CHARS)?;
+        check_single_line(trimmed)?;
+        // An ASCII letter or digit settles it without folding: parse also
+        // runs on every row read back, on the list's hot path.
+        if !trimmed.bytes().any(|b| b.is_ascii_alphanumeric()) && fold(trimmed).is_empty() {
+            return Err(ValueError::NoLetterOrDigit);
         }
         Ok(Self(trimmed.to_owned()))
     }
 
-    /// The normalised form the city filter compares.
+    /// The folded form the city filter compares.
     pub fn key(&self) -> CityKey {
-        CityKey::normalise(&self.0)
+        CityKey(fold(&self.0))
     }
 
     pub fn as_str(&self) -> &str {
@@ -90,50 +89,38 @@ impl fmt::Display for City {
     }
 }
 
-/// A city folded for comparison: lower-case, accents removed, every run of
-/// spaces and hyphens made one space, trimmed. "  Saint-Étienne " and
-/// "saint etienne" share the key `saint etienne`.
+/// A city folded for comparison ([`fold`]): "  Saint-Étienne ",
+/// "saint etienne" and "SAINT_ETIENNE" share the key `saint etienne`,
+/// "Łódź" and "lodz" the key `lodz`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CityKey(String);
 
 impl CityKey {
     /// Folds any text; the result may be empty (see [`CityKey::parse_filter`]).
     pub fn normalise(raw: &str) -> Self {
-        let mut key = String::with_capacity(raw.len());
-        let mut pending_separator = false;
-        // NFD splits "É" into "E" + a combining acute accent, which we drop.
-        for c in raw.nfd().filter(|c| !is_combining_mark(*c)) {
-            if c.is_whitespace() || c == '-' {
-                pending_separator = true;
-                continue;
-            }
-            if pending_separator && !key.is_empty() {
-                key.push(' ');
-            }
-            pending_separator = false;
-            key.extend(c.to_lowercase());
-        }
-        Self(key)
+        Self(fold(raw))
     }
 
     /// The key of a `?city=` filter value.
     ///
     /// # Errors
-    /// When the value folds to nothing (empty, or only spaces and hyphens),
-    /// or is longer than 100 characters both as typed and folded.
-    pub fn parse_filter(raw: &str) -> Result<Self, FieldError> {
-        let key = Self::normalise(raw);
-        if key.0.is_empty() {
-            return Err(FieldError::new("city", "must not be blank"));
+    /// When the value holds control characters, folds to nothing (empty, or
+    /// only separators), or is longer than 100 characters both as typed and
+    /// folded.
+    pub fn parse_filter(raw: &str) -> Result<Self, ValueError> {
+        check_single_line(raw)?;
+        let key = fold(raw);
+        if key.is_empty() {
+            return Err(ValueError::Blank);
         }
         // Every city must be findable by its own name, yet a key can be
-        // longer than the name: NFD splits a Hangul syllable into three
-        // jamo. So only a filter longer than any city (as typed, trimmed)
-        // whose key is too is refused.
-        if raw.trim().chars().count() > City::MAX_CHARS && key.0.chars().count() > City::MAX_CHARS {
-            return Err(FieldError::new("city", "must be at most 100 characters"));
+        // longer than the name (transliteration: "北京" → "bei jing"). So only
+        // a filter longer than any city (as typed, trimmed) whose key is too
+        // is refused.
+        if raw.trim().chars().count() > City::MAX_CHARS && key.chars().count() > City::MAX_CHARS {
+            return Err(ValueError::TooLong(City::MAX_CHARS));
         }
-        Ok(key)
+        Ok(Self(key))
     }
 
     pub fn as_str(&self) -> &str {
@@ -162,12 +149,54 @@ impl Property {
         self.rooms.len()
     }
 
-    /// The sum of the rooms' areas, rounded to the centimetre² so that float
-    /// sums read as the owner typed them (12.1 + 8.2 is 20.3, not 20.299…).
+    /// The sum of the rooms' areas, rounded to the centimetre² (see
+    /// [`Summary`]).
     pub fn total_area_m2(&self) -> f64 {
+        self.summary().total_area_m2
+    }
+
+    /// What the browse filters and sorts compare, derived from the rooms.
+    pub fn summary(&self) -> Summary {
+        Summary::of(self.rooms.iter().map(|room| (room.kind, room.area.value())))
+    }
+
+    /// What `q` matches: the folded words of the name and the description.
+    pub fn index_words(&self) -> BTreeSet<String> {
+        fold::index_words([self.name.as_str(), self.description.as_str()])
+    }
+
+    pub fn room(&self, id: super::RoomId) -> Option<&Room> {
+        self.rooms.iter().find(|room| room.id == id)
+    }
+}
+
+/// A property's figures that the browse filters and sorts compare. Stored
+/// with the property and rewritten in the transaction of every room write,
+/// so that no query recomputes them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    pub room_count: u32,
+    pub bedroom_count: u32,
+    /// Rounded to the centimetre² so that float sums read as the owner typed
+    /// them (12.1 + 8.2 is 20.3, not 20.299…).
+    pub total_area_m2: f64,
+    pub kinds: RoomKinds,
+}
+
+impl Summary {
+    /// The summary of rooms given as (kind, area).
+    pub fn of(rooms: impl IntoIterator<Item = (RoomKind, f64)>) -> Self {
         // Start from +0.0: an empty float sum is -0.0, which JSON shows as such.
-        let sum = self.rooms.iter().fold(0.0, |total, room| total + room.area.value());
-        (sum * 100.0).round() / 100.0
+        let mut summary =
+            Self { room_count: 0, bedroom_count: 0, total_area_m2: 0.0, kinds: RoomKinds::NONE };
+        for (kind, area) in rooms {
+            summary.room_count += 1;
+            summary.bedroom_count += u32::from(kind == RoomKind::Bedroom);
+            summary.total_area_m2 += area;
+            summary.kinds = summary.kinds.with(kind);
+        }
+        summary.total_area_m2 = (summary.total_area_m2 * 100.0).round() / 100.0;
+        summary
     }
 }
 
@@ -183,6 +212,16 @@ pub struct NewProperty {
     pub at: DateTime<Utc>,
 }
 
+impl NewProperty {
+    pub fn summary(&self) -> Summary {
+        Summary::of(self.rooms.iter().map(|room| (room.kind, room.area.value())))
+    }
+
+    pub fn index_words(&self) -> BTreeSet<String> {
+        fold::index_words([self.name.as_str(), self.description.as_str()])
+    }
+}
+
 /// The fields of a property to change; `None` leaves a field as it is.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PropertyUpdate {
@@ -190,4 +229,28 @@ pub struct PropertyUpdate {
     pub description: Option<Description>,
     pub property_type: Option<TypeSlug>,
     pub city: Option<City>,
+}
+
+impl PropertyUpdate {
+    /// Whether it touches the text `q` searches.
+    pub fn changes_words(&self) -> bool {
+        self.name.is_some() || self.description.is_some()
+    }
+
+    /// `property` with this update applied (rooms, version and times are
+    /// left to the caller).
+    pub fn apply_to(&self, property: &mut Property) {
+        if let Some(name) = &self.name {
+            property.name = name.clone();
+        }
+        if let Some(description) = &self.description {
+            property.description = description.clone();
+        }
+        if let Some(property_type) = &self.property_type {
+            property.property_type = property_type.clone();
+        }
+        if let Some(city) = &self.city {
+            property.city = city.clone();
+        }
+    }
 }

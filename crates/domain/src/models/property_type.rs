@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::text::bounded_name;
-use crate::FieldError;
+use crate::ValueError;
 
 /// A property type's identifier: `[a-z0-9-]{1,40}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -12,25 +12,19 @@ pub struct TypeSlug(String);
 impl TypeSlug {
     pub const MAX_CHARS: usize = 40;
 
-    /// `field` is `slug` when creating a type and `property_type` when a
-    /// property refers to one.
-    ///
     /// # Errors
     /// When `raw` is empty, longer than 40 or holds other characters than
     /// lower-case ASCII letters, digits and hyphens.
-    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
         if raw.is_empty() {
-            return Err(FieldError::new(field, "must not be blank"));
+            return Err(ValueError::Blank);
         }
         if !raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-            return Err(FieldError::new(
-                field,
-                "must contain only lower-case letters a-z, digits and hyphens",
-            ));
+            return Err(ValueError::NotASlug);
         }
         // ASCII only from here on, so bytes are characters.
         if raw.len() > Self::MAX_CHARS {
-            return Err(FieldError::new(field, "must be at most 40 characters"));
+            return Err(ValueError::TooLong(Self::MAX_CHARS));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -48,7 +42,7 @@ impl fmt::Display for TypeSlug {
 
 bounded_name!(
     /// A property type's display name: 1 to 100 characters after trimming.
-    TypeName, "name", 1..=100
+    TypeName, 1..=100
 );
 
 /// A kind of property.

@@ -4,7 +4,7 @@ use std::fmt;
 
 use super::PropertyId;
 use super::text::{bounded_description, bounded_name};
-use crate::FieldError;
+use crate::ValueError;
 
 /// A room's database id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -18,16 +18,16 @@ impl fmt::Display for RoomId {
 
 bounded_name!(
     /// A room's label: 1 to 80 characters after trimming.
-    RoomName, "name", 1..=80
+    RoomName, 1..=80
 );
 
 bounded_description!(
     /// A room's description: up to 1000 characters, kept as entered.
-    RoomDescription, "description", 1000
+    RoomDescription, 1000
 );
 
 /// What a room is used for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RoomKind {
     LivingRoom,
     Bedroom,
@@ -57,7 +57,18 @@ impl RoomKind {
         Self::Other,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    /// The snake_case names, in the order of [`RoomKind::ALL`].
+    pub const NAMES: [&'static str; 11] = {
+        let mut names = [""; 11];
+        let mut index = 0;
+        while index < names.len() {
+            names[index] = Self::ALL[index].as_str();
+            index += 1;
+        }
+        names
+    };
+
+    pub const fn as_str(self) -> &'static str {
         match self {
             Self::LivingRoom => "living_room",
             Self::Bedroom => "bedroom",
@@ -75,11 +86,55 @@ impl RoomKind {
 
     /// # Errors
     /// When `raw` is not one of the snake_case kinds.
-    pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        Self::ALL.into_iter().find(|kind| kind.as_str() == raw).ok_or_else(|| {
-            let names: Vec<_> = Self::ALL.iter().map(|kind| kind.as_str()).collect();
-            FieldError::new("kind", format!("must be one of {}", names.join(", ")))
-        })
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == raw).ok_or(ValueError::NotOneOf(&Self::NAMES))
+    }
+
+    /// The kind's bit in [`RoomKinds`].
+    const fn bit(self) -> i32 {
+        1 << self as u32
+    }
+}
+
+/// A set of room kinds, as the bits of an integer: the kinds a property has
+/// (stored with it) or the kinds a search requires (`has=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct RoomKinds(i32);
+
+impl RoomKinds {
+    pub const NONE: Self = Self(0);
+
+    #[must_use]
+    pub fn with(self, kind: RoomKind) -> Self {
+        Self(self.0 | kind.bit())
+    }
+
+    pub fn contains_all(self, required: Self) -> bool {
+        self.0 & required.0 == required.0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = RoomKind> {
+        RoomKind::ALL.into_iter().filter(move |kind| self.0 & kind.bit() != 0)
+    }
+
+    /// The stored form.
+    pub fn bits(self) -> i32 {
+        self.0
+    }
+
+    /// A stored set; bits that name no kind are dropped.
+    pub fn from_bits(bits: i32) -> Self {
+        RoomKind::ALL.into_iter().filter(|kind| bits & kind.bit() != 0).fold(Self::NONE, Self::with)
+    }
+}
+
+impl FromIterator<RoomKind> for RoomKinds {
+    fn from_iter<I: IntoIterator<Item = RoomKind>>(kinds: I) -> Self {
+        kinds.into_iter().fold(Self::NONE, Self::with)
     }
 }
 
@@ -88,14 +143,13 @@ impl RoomKind {
 pub struct AreaM2(f64);
 
 impl AreaM2 {
-    pub const FIELD: &'static str = "area_m2";
     pub const MAX: f64 = 10_000.0;
 
     /// # Errors
     /// When not a finite number in (0, 10000].
-    pub fn parse(value: f64) -> Result<Self, FieldError> {
+    pub fn parse(value: f64) -> Result<Self, ValueError> {
         if !value.is_finite() || value <= 0.0 || value > Self::MAX {
-            return Err(FieldError::new(Self::FIELD, "must be a number greater than 0 and at most 10000"));
+            return Err(ValueError::OutOfRange("greater than 0 and at most 10000"));
         }
         Ok(Self(value))
     }
@@ -110,21 +164,20 @@ impl AreaM2 {
 pub struct Floor(i32);
 
 impl Floor {
-    pub const FIELD: &'static str = "floor";
-    pub const MIN: i64 = -5;
-    pub const MAX: i64 = 200;
+    pub const MIN: i32 = -5;
+    pub const MAX: i32 = 200;
 
     /// Takes an `i64` so that any JSON integer reaches this check rather
     /// than failing deserialisation with a less helpful message.
     ///
     /// # Errors
     /// When outside -5..=200.
-    pub fn parse(value: i64) -> Result<Self, FieldError> {
-        if !(Self::MIN..=Self::MAX).contains(&value) {
-            return Err(FieldError::new(Self::FIELD, "must be between -5 and 200"));
-        }
-        let floor = i32::try_from(value).map_err(|_| FieldError::new(Self::FIELD, "out of range"))?;
-        Ok(Self(floor))
+    pub fn parse(value: i64) -> Result<Self, ValueError> {
+        i32::try_from(value)
+            .ok()
+            .filter(|floor| (Self::MIN..=Self::MAX).contains(floor))
+            .map(Self)
+            .ok_or(ValueError::OutOfRange("between -5 and 200"))
     }
 
     pub fn value(self) -> i32 {
@@ -154,6 +207,14 @@ pub struct NewRoom {
     pub description: Option<RoomDescription>,
 }
 
+impl NewRoom {
+    /// The room once stored under `id`.
+    pub fn stored(self, id: RoomId, property_id: PropertyId) -> Room {
+        let Self { name, kind, area, floor, description } = self;
+        Room { id, property_id, name, kind, area, floor, description }
+    }
+}
+
 /// The fields of a room to change; `None` leaves a field as it is,
 /// `Some(None)` clears an optional one.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -163,4 +224,25 @@ pub struct RoomUpdate {
     pub area: Option<AreaM2>,
     pub floor: Option<Option<Floor>>,
     pub description: Option<Option<RoomDescription>>,
+}
+
+impl RoomUpdate {
+    /// `room` with this update applied.
+    pub fn apply_to(&self, room: &mut Room) {
+        if let Some(name) = &self.name {
+            room.name = name.clone();
+        }
+        if let Some(kind) = self.kind {
+            room.kind = kind;
+        }
+        if let Some(area) = self.area {
+            room.area = area;
+        }
+        if let Some(floor) = self.floor {
+            room.floor = floor;
+        }
+        if let Some(description) = &self.description {
+            room.description = description.clone();
+        }
+    }
 }

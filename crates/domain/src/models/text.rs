@@ -1,55 +1,73 @@
-//! Bounded text: the rule shared by every name, city and description.
+//! Bounded text: the rules shared by every name, city and description.
 
-use crate::FieldError;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+
+use crate::ValueError;
 
 /// Checks the length of `value` in characters (not bytes: "Île" is three).
-pub(crate) fn check_length(field: &str, value: &str, min: usize, max: usize) -> Result<(), FieldError> {
+pub(crate) fn check_length(value: &str, min: usize, max: usize) -> Result<(), ValueError> {
     let length = value.chars().count();
     if length < min {
-        return Err(if min == 1 {
-            FieldError::new(field, "must not be blank")
-        } else {
-            FieldError::new(field, format!("must be at least {min} characters"))
-        });
+        return Err(if min == 1 { ValueError::Blank } else { ValueError::TooShort(min) });
     }
     if length > max {
-        return Err(FieldError::new(field, format!("must be at most {max} characters")));
+        return Err(ValueError::TooLong(max));
     }
     Ok(())
 }
 
-/// Rejects control characters (other than line breaks and tabs, which
-/// descriptions may contain): they have no place in names and make logs and
-/// UIs misbehave.
-pub(crate) fn check_printable(field: &str, value: &str, multiline: bool) -> Result<(), FieldError> {
-    let allowed = |c: char| multiline && matches!(c, '\n' | '\r' | '\t');
-    if value.chars().any(|c| c.is_control() && !allowed(c)) {
-        return Err(FieldError::new(field, "must not contain control characters"));
+/// Rejects what has no place in a one-line identity (a name, a city, an
+/// email): control characters, which make logs and UIs misbehave, and
+/// invisible format characters (U+200B zero-width space, U+FEFF byte-order
+/// mark, U+202E right-to-left override…), which let "admin" and
+/// "ad\u{200B}min" look the same.
+pub(crate) fn check_single_line(value: &str) -> Result<(), ValueError> {
+    for c in value.chars() {
+        if c.is_control() {
+            return Err(ValueError::ControlCharacter);
+        }
+        if is_format(c) {
+            return Err(ValueError::FormatCharacter);
+        }
     }
     Ok(())
+}
+
+/// Free text may hold line breaks and tabs, and format characters (emoji
+/// sequences are joined by U+200D), but no other control character.
+pub(crate) fn check_multiline(value: &str) -> Result<(), ValueError> {
+    if value.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(ValueError::ControlCharacter);
+    }
+    Ok(())
+}
+
+/// Unicode general category Cf. ASCII has none, so most text skips the
+/// table lookup.
+fn is_format(c: char) -> bool {
+    !c.is_ascii() && c.general_category() == GeneralCategory::Format
 }
 
 /// Declares a trimmed, length-bounded, single-line text value object.
 macro_rules! bounded_name {
-    ($(#[$doc:meta])* $name:ident, $field:literal, $min:literal..=$max:literal) => {
+    ($(#[$doc:meta])* $name:ident, $min:literal..=$max:literal) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         pub struct $name(String);
 
         impl $name {
-            /// The field this value is validated as, in error messages.
-            pub const FIELD: &'static str = $field;
             pub const MAX_CHARS: usize = $max;
 
             /// Trims `raw` and checks it holds
-            #[doc = concat!(stringify!($min), " to ", stringify!($max), " characters.")]
+            #[doc = concat!(stringify!($min), " to ", stringify!($max), " characters,")]
+            /// none of them a control or format character.
             ///
             /// # Errors
-            /// A [`FieldError`](crate::FieldError) naming the field and the rule.
-            pub fn parse(raw: &str) -> Result<Self, $crate::FieldError> {
+            /// The rule broken.
+            pub fn parse(raw: &str) -> Result<Self, $crate::ValueError> {
                 let trimmed = raw.trim();
-                $crate::models::text::check_length($field, trimmed, $min, $max)?;
-                $crate::models::text::check_printable($field, trimmed, false)?;
+                $crate::models::text::check_length(trimmed, $min, $max)?;
+                $crate::models::text::check_single_line(trimmed)?;
                 Ok(Self(trimmed.to_owned()))
             }
 
@@ -79,23 +97,23 @@ macro_rules! bounded_name {
 /// Declares a free-text value object bounded in length; kept as entered
 /// (descriptions may be formatted with leading spaces or line breaks).
 macro_rules! bounded_description {
-    ($(#[$doc:meta])* $name:ident, $field:literal, $max:literal) => {
+    ($(#[$doc:meta])* $name:ident, $max:literal) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
         pub struct $name(String);
 
         impl $name {
-            pub const FIELD: &'static str = $field;
             pub const MAX_CHARS: usize = $max;
 
             /// Checks `raw` holds at most
-            #[doc = concat!(stringify!($max), " characters.")]
+            #[doc = concat!(stringify!($max), " characters")]
+            /// and no control character but line breaks and tabs.
             ///
             /// # Errors
-            /// A [`FieldError`](crate::FieldError) naming the field and the rule.
-            pub fn parse(raw: &str) -> Result<Self, $crate::FieldError> {
-                $crate::models::text::check_length($field, raw, 0, $max)?;
-                $crate::models::text::check_printable($field, raw, true)?;
+            /// The rule broken.
+            pub fn parse(raw: &str) -> Result<Self, $crate::ValueError> {
+                $crate::models::text::check_length(raw, 0, $max)?;
+                $crate::models::text::check_multiline(raw)?;
                 Ok(Self(raw.to_owned()))
             }
 

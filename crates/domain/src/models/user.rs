@@ -1,11 +1,12 @@
 //! People: their identity, credentials and personal details.
 
+use std::collections::BTreeSet;
 use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::text::{check_length, check_printable};
-use crate::FieldError;
+use super::text::{bounded_name, check_length, check_single_line};
+use crate::ValueError;
 
 /// A user's database id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -26,6 +27,8 @@ pub enum Role {
 }
 
 impl Role {
+    pub const NAMES: &'static [&'static str] = &["user", "admin"];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::User => "user",
@@ -35,11 +38,11 @@ impl Role {
 
     /// # Errors
     /// When `raw` names no role.
-    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
         match raw {
             "user" => Ok(Self::User),
             "admin" => Ok(Self::Admin),
-            _ => Err(FieldError::new("role", "must be user or admin")),
+            _ => Err(ValueError::NotOneOf(Self::NAMES)),
         }
     }
 }
@@ -63,37 +66,29 @@ impl Actor {
 pub struct Email(String);
 
 impl Email {
-    pub const FIELD: &'static str = "email";
     /// RFC 5321's limit on a forward path.
     pub const MAX_CHARS: usize = 254;
+    /// RFC 5321's limit on a local part.
+    pub const MAX_LOCAL_CHARS: usize = 64;
 
     /// # Errors
     /// When `raw` is not a plausible address. Deliberately loose (one `@`,
     /// a dotted domain, no spaces): only sending mail proves an address.
-    pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let email = raw.trim().to_lowercase();
-        check_length(Self::FIELD, &email, 1, Self::MAX_CHARS)?;
-        let invalid = || FieldError::new(Self::FIELD, "must be an email address like name@example.com");
-        let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        let email = LoginEmail::parse(raw)?.0;
+        let (local, domain) = email.split_once('@').ok_or(ValueError::NotAnEmail)?;
         let well_formed = !local.is_empty()
-            && local.chars().count() <= 64
+            && local.chars().count() <= Self::MAX_LOCAL_CHARS
             && !domain.contains('@')
             && domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+            && !email.chars().any(char::is_whitespace);
         if !well_formed {
-            return Err(invalid());
+            return Err(ValueError::NotAnEmail);
         }
         Ok(Self(email))
-    }
-
-    /// The key under which failed logins are counted: the address as typed,
-    /// trimmed and lower-cased, valid or not (throttling must not depend on
-    /// whether the account exists).
-    pub fn throttle_key(raw: &str) -> String {
-        raw.trim().to_lowercase()
     }
 
     pub fn as_str(&self) -> &str {
@@ -107,6 +102,35 @@ impl fmt::Display for Email {
     }
 }
 
+/// An email as typed at login, trimmed and lower-cased: bounded and free of
+/// control and format characters, so that it can be stored (failed logins
+/// are counted per email), but not necessarily a valid address; one that is
+/// not simply matches no account.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LoginEmail(String);
+
+impl LoginEmail {
+    /// # Errors
+    /// When blank, over 254 characters, or holding control or format
+    /// characters.
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        let email = raw.trim().to_lowercase();
+        check_length(&email, 1, Email::MAX_CHARS)?;
+        check_single_line(&email)?;
+        Ok(Self(email))
+    }
+
+    /// The address, when it is a valid one.
+    pub fn address(&self) -> Option<Email> {
+        Email::parse(&self.0).ok()
+    }
+
+    /// The key failed logins are counted under (any account or none).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A plain-text password on its way to the hasher. Never printed.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Password(String);
@@ -115,20 +139,29 @@ impl Password {
     pub const MIN_CHARS: usize = 8;
     pub const MAX_CHARS: usize = 128;
 
-    /// Checks the length only: the password is kept exactly as typed
-    /// (spaces included), since trimming would change what the user chose.
+    /// Checks the length only (and that it holds no NUL): the password is
+    /// kept exactly as typed, spaces included, since trimming would change
+    /// what the user chose.
     ///
     /// # Errors
     /// When shorter than 8 or longer than 128 characters.
-    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        check_length(field, raw, Self::MIN_CHARS, Self::MAX_CHARS)?;
-        Ok(Self(raw.to_owned()))
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        check_length(raw, Self::MIN_CHARS, Self::MAX_CHARS)?;
+        Self::presented(raw)
     }
 
-    /// A password as presented at login: not length-checked, so that an
-    /// old account's password or a typo gets "bad credentials", not a 422.
-    pub fn presented(raw: &str) -> Self {
-        Self(raw.to_owned())
+    /// A password as presented at login or as the current password: not
+    /// checked for a minimum, so that a typo gets "bad credentials", but
+    /// bounded like a new one (no account has a longer one).
+    ///
+    /// # Errors
+    /// When longer than 128 characters or holding NUL.
+    pub fn presented(raw: &str) -> Result<Self, ValueError> {
+        check_length(raw, 0, Self::MAX_CHARS)?;
+        if raw.contains('\0') {
+            return Err(ValueError::ControlCharacter);
+        }
+        Ok(Self(raw.to_owned()))
     }
 
     pub fn expose(&self) -> &str {
@@ -162,56 +195,29 @@ impl fmt::Debug for PasswordHash {
     }
 }
 
-/// A first or last name: 1 to 100 characters after trimming.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct PersonName(String);
-
-impl PersonName {
-    pub const MAX_CHARS: usize = 100;
-
-    /// # Errors
-    /// A [`FieldError`] naming `field` when blank, too long or holding
-    /// control characters.
-    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        let trimmed = raw.trim();
-        check_length(field, trimmed, 1, Self::MAX_CHARS)?;
-        check_printable(field, trimmed, false)?;
-        Ok(Self(trimmed.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for PersonName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+bounded_name!(
+    /// A first or last name: 1 to 100 characters after trimming.
+    PersonName, 1..=100
+);
 
 /// A birth date between 1900-01-01 and today, inclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct BirthDate(NaiveDate);
 
 impl BirthDate {
-    pub const FIELD: &'static str = "birth_date";
-
     /// The earliest accepted birth date.
-    pub fn earliest() -> NaiveDate {
-        NaiveDate::from_ymd_opt(1900, 1, 1).expect("1900-01-01 is a valid date")
-    }
+    pub const EARLIEST: NaiveDate = NaiveDate::from_ymd_opt(1900, 1, 1).expect("1900-01-01 is a valid date");
 
     /// `today` comes from the `Clock` port, so that tests control it.
     ///
     /// # Errors
     /// When `date` is before 1900-01-01 or after `today`.
-    pub fn parse(date: NaiveDate, today: NaiveDate) -> Result<Self, FieldError> {
-        if date < Self::earliest() {
-            return Err(FieldError::new(Self::FIELD, "must be on or after 1900-01-01"));
+    pub fn parse(date: NaiveDate, today: NaiveDate) -> Result<Self, ValueError> {
+        if date < Self::EARLIEST {
+            return Err(ValueError::OutOfRange("on or after 1900-01-01"));
         }
         if date > today {
-            return Err(FieldError::new(Self::FIELD, "must not be in the future"));
+            return Err(ValueError::OutOfRange("today or earlier"));
         }
         Ok(Self(date))
     }
@@ -240,6 +246,11 @@ pub struct User {
 impl User {
     pub fn actor(&self) -> Actor {
         Actor { id: self.id, role: self.role }
+    }
+
+    /// What the admin directory's `q` matches.
+    pub fn index_words(&self) -> BTreeSet<String> {
+        crate::fold::index_words([self.email.as_str(), self.first_name.as_str(), self.last_name.as_str()])
     }
 }
 
