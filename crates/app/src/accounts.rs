@@ -1,50 +1,54 @@
-//! Accounts: registration, login, token checks and profiles.
+//! Accounts: registration, login, token checks, profiles and the admin
+//! directory.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use realty_domain::ports::{Clock, IssuedToken, LoginThrottle, PasswordHasher, TokenService, UserRepository};
+use realty_domain::ports::{
+    Clock, IssuedToken, LoginThrottle, PasswordHasher, TokenClaims, TokenService, UserRepository,
+};
 use realty_domain::{
-    Action, Actor, AuditEntry, BirthDate, Changes, DomainError, Email, FieldError, FieldErrors, NewUser,
-    Password, PersonName, Role, User, UserId, UserUpdate, authz,
+    Action, Actor, AuditEntry, BirthDate, Changes, DomainError, Email, FieldError, FieldErrors, LoginEmail,
+    NewUser, Page, Password, PasswordHash, PersonName, Role, User, UserId, UserQuery, UserUpdate, authz,
 };
 
-use crate::Result;
+use crate::{Parsed, Result};
 
-/// A sign-up request, as the client sent it.
+/// A sign-up. The birth date is checked here, against the clock's today.
 #[derive(Debug, Clone)]
 pub struct Registration {
-    pub email: String,
-    pub password: String,
-    pub first_name: String,
-    pub last_name: String,
+    pub email: Email,
+    pub password: Password,
+    pub first_name: PersonName,
+    pub last_name: PersonName,
     pub birth_date: Option<NaiveDate>,
 }
 
-/// A login request.
+/// A login attempt.
 #[derive(Debug, Clone)]
 pub struct Credentials {
-    pub email: String,
-    pub password: String,
+    pub email: LoginEmail,
+    pub password: Password,
 }
 
 /// A profile PATCH: `None` leaves a field alone; `birth_date: Some(None)`
 /// clears it. A new `password` needs the `current_password` when users
 /// change their own.
 #[derive(Debug, Clone, Default)]
-pub struct ProfileChanges {
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
+pub struct ProfilePatch {
+    pub first_name: Option<PersonName>,
+    pub last_name: Option<PersonName>,
     pub birth_date: Option<Option<NaiveDate>>,
-    pub password: Option<String>,
-    pub current_password: Option<String>,
+    pub password: Option<Password>,
+    pub current_password: Option<Password>,
 }
 
-/// How failed logins are throttled (DESIGN §5).
+/// How failed logins are throttled: after `max_failures` for one email
+/// within `window`, logins for it are refused until the window passes.
 #[derive(Debug, Clone, Copy)]
 pub struct LoginPolicy {
-    /// Failures per email within `window` after which logins are refused.
+    /// 0 turns throttling off.
     pub max_failures: u32,
     pub window: Duration,
 }
@@ -87,30 +91,27 @@ impl Accounts {
     /// Creates an account with the `user` role.
     ///
     /// # Errors
-    /// `Invalid` listing every broken field; `Conflict` when the email is taken.
+    /// `Invalid` for a birth date out of range; `Conflict` when the email is
+    /// taken.
     #[tracing::instrument(skip_all)]
-    pub async fn register(&self, input: Registration) -> Result<User> {
-        let today = self.clock.today();
-        let mut errors = FieldErrors::default();
-        let email = errors.check(Email::parse(&input.email));
-        let password = errors.check(Password::parse("password", &input.password));
-        let first_name = errors.check(PersonName::parse("first_name", &input.first_name));
-        let last_name = errors.check(PersonName::parse("last_name", &input.last_name));
-        let birth_date = errors.check(input.birth_date.map(|date| BirthDate::parse(date, today)).transpose());
-        let (Some(email), Some(password), Some(first_name), Some(last_name), Some(birth_date)) =
-            (email, password, first_name, last_name, birth_date)
-        else {
-            return Err(errors.into_error());
-        };
-
+    pub async fn register(&self, registration: Registration) -> Result<User> {
+        let Registration { email, password, first_name, last_name, birth_date } = registration;
+        let birth_date = self.birth_date(birth_date).map_err(|error| vec![error])?;
         let password_hash = self.hasher.hash(&password).await?;
         self.create_user(email, password_hash, first_name, last_name, birth_date, Role::User).await
+    }
+
+    /// A birth date against today; `birth_date` names it in the error.
+    fn birth_date(&self, date: Option<NaiveDate>) -> Result<Option<BirthDate>, FieldError> {
+        date.map(|date| BirthDate::parse(date, self.clock.today()))
+            .transpose()
+            .map_err(|error| FieldError::new("birth_date", error.to_string()))
     }
 
     async fn create_user(
         &self,
         email: Email,
-        password_hash: realty_domain::PasswordHash,
+        password_hash: PasswordHash,
         first_name: PersonName,
         last_name: PersonName,
         birth_date: Option<BirthDate>,
@@ -139,19 +140,20 @@ impl Accounts {
     /// `TooManyAttempts` after too many recent failures (even with the right
     /// password); `Unauthenticated` for bad credentials.
     #[tracing::instrument(skip_all)]
-    pub async fn login(&self, input: Credentials) -> Result<IssuedToken> {
+    pub async fn login(&self, credentials: Credentials) -> Result<IssuedToken> {
+        let Credentials { email, password } = credentials;
         let now = self.clock.now();
-        let key = Email::throttle_key(&input.email);
+        let key = email.as_str();
         let window_start = now - self.window();
-        let failures = self.throttle.recent_failures(&key, window_start).await?;
+        let failures = self.throttle.recent_failures(key, window_start).await?;
         if let Some(retry_after_secs) = self.retry_after(&failures, now) {
+            tracing::info!("login throttled");
             return Err(DomainError::TooManyAttempts { retry_after_secs });
         }
 
-        let password = Password::presented(&input.password);
-        let user = match Email::parse(&input.email) {
-            Ok(email) => self.users.find_by_email(&email).await?,
-            Err(_) => None,
+        let user = match email.address() {
+            Some(address) => self.users.find_by_email(&address).await?,
+            None => None,
         };
         let verified = match &user {
             Some(user) => self.hasher.verify(&password, &user.password_hash).await?,
@@ -161,11 +163,11 @@ impl Accounts {
             }
         };
         let Some(user) = user.filter(|_| verified) else {
-            self.throttle.record_failure(&key, now, window_start).await?;
+            self.throttle.record_failure(key, now, window_start).await?;
             return Err(DomainError::Unauthenticated);
         };
         if !failures.is_empty() {
-            self.throttle.clear(&key).await?;
+            self.throttle.clear(key).await?;
         }
         self.tokens.issue(user.id, now)
     }
@@ -191,19 +193,36 @@ impl Accounts {
         Some(u64::try_from(seconds).unwrap_or(0).max(1))
     }
 
-    /// The user a bearer token stands for.
+    /// What a bearer token says, checked against the clock (no storage).
     ///
     /// # Errors
-    /// `Unauthenticated` when the token is invalid or expired, its user is
-    /// gone, or it was issued before the user's last password change.
-    #[tracing::instrument(skip_all)]
-    pub async fn authenticate(&self, token: &str) -> Result<User> {
-        let claims = self.tokens.verify(token, self.clock.now())?;
+    /// `Unauthenticated` for a malformed, tampered, premature or expired
+    /// token.
+    pub fn verify_token(&self, token: &str) -> Result<TokenClaims> {
+        self.tokens.verify(token, self.clock.now())
+    }
+
+    /// The user a verified token stands for.
+    ///
+    /// # Errors
+    /// `Unauthenticated` when the user is gone or the token was issued
+    /// before their last password change.
+    #[tracing::instrument(skip_all, fields(user_id = claims.user_id.0))]
+    pub async fn user_of(&self, claims: TokenClaims) -> Result<User> {
         let user = self.users.find_by_id(claims.user_id).await?.ok_or(DomainError::Unauthenticated)?;
         if claims.issued_at < user.password_changed_at {
             return Err(DomainError::Unauthenticated);
         }
         Ok(user)
+    }
+
+    /// The user a bearer token stands for ([`Accounts::verify_token`] then
+    /// [`Accounts::user_of`]).
+    ///
+    /// # Errors
+    /// `Unauthenticated`.
+    pub async fn authenticate(&self, token: &str) -> Result<User> {
+        self.user_of(self.verify_token(token)?).await
     }
 
     /// # Errors
@@ -215,45 +234,57 @@ impl Accounts {
         Ok(user)
     }
 
+    /// The admin directory.
+    ///
+    /// # Errors
+    /// `Forbidden` unless the actor is an admin.
+    #[tracing::instrument(skip_all)]
+    pub async fn list_users(&self, actor: &Actor, query: UserQuery) -> Result<Page<User>> {
+        authz::ensure_can_list_users(actor)?;
+        self.users.list(&query).await
+    }
+
     /// Applies a profile PATCH. Changing one's own password needs the
     /// current one; an admin resetting someone else's does not.
     ///
     /// # Errors
-    /// `NotFound`; `Forbidden`; `Invalid` (a wrong current password names
-    /// `current_password`).
+    /// `NotFound`; `Forbidden`; `Invalid` (the patch's own errors, a birth
+    /// date out of range, a missing or wrong `current_password`).
     #[tracing::instrument(skip_all, fields(user_id = id.0))]
-    pub async fn update_user(&self, actor: &Actor, id: UserId, input: ProfileChanges) -> Result<User> {
+    pub async fn update_user(&self, actor: &Actor, id: UserId, patch: Parsed<ProfilePatch>) -> Result<User> {
         let user = self.load(id).await?;
         authz::ensure_can_manage_user(actor, id)?;
+        let patch = patch?;
 
-        let today = self.clock.today();
         let mut errors = FieldErrors::default();
-        let first_name = input.first_name.map(|raw| errors.check(PersonName::parse("first_name", &raw)));
-        let last_name = input.last_name.map(|raw| errors.check(PersonName::parse("last_name", &raw)));
-        let birth_date = input
-            .birth_date
-            .map(|date| errors.check(date.map(|date| BirthDate::parse(date, today)).transpose()));
-        let password = input.password.as_deref().map(|raw| errors.check(Password::parse("password", raw)));
-        if password.is_none() && input.current_password.is_some() {
+        let birth_date = match patch.birth_date {
+            Some(date) => match self.birth_date(date) {
+                Ok(date) => Some(date),
+                Err(error) => {
+                    errors.push(error);
+                    None
+                }
+            },
+            None => None,
+        };
+        if patch.password.is_none() && patch.current_password.is_some() {
             errors.push(FieldError::new("current_password", "is only accepted together with password"));
         }
-        errors.into_result()?;
+        errors.finish(())?;
 
-        // Every `Some(None)` above recorded an error, so past `into_result`
-        // each inner option is `Some`; `flatten` keeps the types honest.
         let mut update = UserUpdate {
-            first_name: first_name.flatten(),
-            last_name: last_name.flatten(),
-            birth_date: birth_date.flatten(),
+            first_name: patch.first_name,
+            last_name: patch.last_name,
+            birth_date,
             password_hash: None,
             role: None,
         };
         let mut changes = Changes::default();
-        if let Some(Some(password)) = password {
+        if let Some(password) = &patch.password {
             if actor.id == user.id {
-                self.check_current_password(&user, input.current_password.as_deref()).await?;
+                self.check_current_password(&user, patch.current_password.as_ref()).await?;
             }
-            update.password_hash = Some(self.hasher.hash(&password).await?);
+            update.password_hash = Some(self.hasher.hash(password).await?);
             changes.record_secret("password");
         }
         if let Some(first_name) = &update.first_name {
@@ -263,11 +294,8 @@ impl Accounts {
             changes.record("last_name", user.last_name.as_str(), last_name.as_str());
         }
         if let Some(birth_date) = update.birth_date {
-            changes.record(
-                "birth_date",
-                user.birth_date.map(BirthDate::date),
-                birth_date.map(BirthDate::date),
-            );
+            let date = |birth_date: Option<BirthDate>| birth_date.map(BirthDate::date);
+            changes.record("birth_date", date(user.birth_date), date(birth_date));
         }
         if changes.is_empty() {
             return Ok(user);
@@ -277,11 +305,11 @@ impl Accounts {
         self.users.update(id, update, audit).await
     }
 
-    async fn check_current_password(&self, user: &User, current: Option<&str>) -> Result<()> {
+    async fn check_current_password(&self, user: &User, current: Option<&Password>) -> Result<()> {
         let Some(current) = current else {
             return Err(DomainError::invalid("current_password", "is required to change the password"));
         };
-        if self.hasher.verify(&Password::presented(current), &user.password_hash).await? {
+        if self.hasher.verify(current, &user.password_hash).await? {
             Ok(())
         } else {
             Err(DomainError::invalid("current_password", "does not match the current password"))
@@ -291,7 +319,8 @@ impl Accounts {
     /// Deletes the account and, with it, the user's properties.
     ///
     /// # Errors
-    /// `NotFound`; `Forbidden` unless the actor is that user or an admin.
+    /// `NotFound`; `Forbidden` unless the actor is that user or an admin;
+    /// `Conflict` when the user is the last admin.
     #[tracing::instrument(skip_all, fields(user_id = id.0))]
     pub async fn delete_user(&self, actor: &Actor, id: UserId) -> Result<()> {
         let user = self.load(id).await?;
@@ -300,6 +329,7 @@ impl Accounts {
         changes.record("email", user.email.as_str(), None::<&str>);
         changes.record("first_name", user.first_name.as_str(), None::<&str>);
         changes.record("last_name", user.last_name.as_str(), None::<&str>);
+        changes.record("role", user.role.as_str(), None::<&str>);
         let audit =
             AuditEntry { at: self.clock.now(), actor_id: Some(actor.id), action: Action::Delete, changes };
         self.users.delete(id, audit).await
@@ -313,7 +343,7 @@ impl Accounts {
     /// `Invalid` for a bad email or password.
     #[tracing::instrument(skip_all)]
     pub async fn ensure_admin(&self, email: &str, password: &str) -> Result<User> {
-        let email = Email::parse(email)?;
+        let email = Email::parse(email).map_err(|error| DomainError::invalid("email", error.to_string()))?;
         if let Some(user) = self.users.find_by_email(&email).await? {
             if user.role == Role::Admin {
                 return Ok(user);
@@ -325,8 +355,9 @@ impl Accounts {
                 AuditEntry { at: self.clock.now(), actor_id: Some(user.id), action: Action::Update, changes };
             return self.users.update(user.id, update, audit).await;
         }
-        let password = Password::parse("password", password)?;
-        let name = PersonName::parse("first_name", "Admin")?;
+        let password =
+            Password::parse(password).map_err(|error| DomainError::invalid("password", error.to_string()))?;
+        let name = PersonName::parse("Admin").map_err(DomainError::internal)?;
         let password_hash = self.hasher.hash(&password).await?;
         self.create_user(email, password_hash, name.clone(), name, None, Role::Admin).await
     }

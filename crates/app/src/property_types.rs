@@ -3,18 +3,9 @@
 use std::sync::Arc;
 
 use realty_domain::ports::{Clock, PropertyTypeRepository};
-use realty_domain::{
-    Action, Actor, AuditEntry, Changes, DomainError, FieldErrors, PropertyType, TypeName, TypeSlug, authz,
-};
+use realty_domain::{Action, Actor, AuditEntry, Changes, DomainError, PropertyType, TypeSlug, authz};
 
 use crate::Result;
-
-/// A new property type, as the client sent it.
-#[derive(Debug, Clone)]
-pub struct PropertyTypeInput {
-    pub slug: String,
-    pub name: String,
-}
 
 /// The property-type use cases.
 #[derive(Clone)]
@@ -35,7 +26,7 @@ impl PropertyTypes {
     }
 
     /// # Errors
-    /// `Internal` on storage failure.
+    /// Only storage failures.
     pub async fn list(&self) -> Result<Vec<PropertyType>> {
         self.types.list().await
     }
@@ -45,27 +36,21 @@ impl PropertyTypes {
     /// # Errors
     /// `NotFound`.
     pub async fn get(&self, slug: &str) -> Result<PropertyType> {
-        let slug = TypeSlug::parse("slug", slug).map_err(|_| not_found())?;
+        let slug = TypeSlug::parse(slug).map_err(|_| not_found())?;
         self.types.find(&slug).await?.ok_or_else(not_found)
     }
 
     /// # Errors
-    /// `Forbidden` for non-admins; `Invalid`; `Conflict` when the slug exists.
+    /// `Forbidden` for non-admins; `Conflict` when the slug exists.
     #[tracing::instrument(skip_all)]
-    pub async fn create(&self, actor: &Actor, input: PropertyTypeInput) -> Result<PropertyType> {
+    pub async fn create(&self, actor: &Actor, property_type: PropertyType) -> Result<PropertyType> {
         authz::ensure_can_manage_property_types(actor)?;
-        let mut errors = FieldErrors::default();
-        let slug = errors.check(TypeSlug::parse("slug", &input.slug));
-        let name = errors.check(TypeName::parse(&input.name));
-        let (Some(slug), Some(name)) = (slug, name) else {
-            return Err(errors.into_error());
-        };
         let mut changes = Changes::default();
-        changes.record("slug", None::<&str>, slug.as_str());
-        changes.record("name", None::<&str>, name.as_str());
+        changes.record("slug", None::<&str>, property_type.slug.as_str());
+        changes.record("name", None::<&str>, property_type.name.as_str());
         let audit =
             AuditEntry { at: self.clock.now(), actor_id: Some(actor.id), action: Action::Create, changes };
-        self.types.create(PropertyType { slug, name }, audit).await
+        self.types.create(property_type, audit).await
     }
 
     /// # Errors

@@ -6,11 +6,11 @@ mod common;
 
 use chrono::{DateTime, Duration, Utc};
 use common::*;
-use realty_app::{Credentials, LoginPolicy, ProfileChanges, Registration};
+use realty_app::{Credentials, LoginPolicy, ProfilePatch, Registration};
 use realty_domain::ports::{IssuedToken, TokenClaims};
 use realty_domain::{
-    Action, AuditEntry, BirthDate, DomainError, FieldValue, NewUser, PasswordHash, PersonName, Role, User,
-    UserId, UserUpdate,
+    Action, AuditEntry, BirthDate, DomainError, FieldValue, LoginEmail, NewUser, Page, PasswordHash, Role,
+    User, UserId, UserQuery, UserUpdate,
 };
 
 const PASSWORD: &str = "correct horse battery";
@@ -19,10 +19,10 @@ const PASSWORD: &str = "correct horse battery";
 
 fn registration() -> Registration {
     Registration {
-        email: "  Ada@Example.COM ".into(),
-        password: PASSWORD.into(),
-        first_name: " Ada ".into(),
-        last_name: "Lovelace".into(),
+        email: email("  Ada@Example.COM "),
+        password: secret(PASSWORD),
+        first_name: name(" Ada "),
+        last_name: name("Lovelace"),
         birth_date: Some(date(1990, 5, 17)),
     }
 }
@@ -115,22 +115,6 @@ async fn registering_without_birth_date_records_no_birth_date_change() {
 }
 
 #[tokio::test]
-async fn registering_reports_every_invalid_field_at_once_and_writes_nothing() {
-    let accounts = AccountsMocks::new().forbid_writes().build();
-    let input = Registration {
-        email: "not-an-email".into(),
-        password: "short".into(),
-        first_name: "   ".into(),
-        last_name: String::new(),
-        birth_date: Some(today() + Duration::days(1)),
-    };
-
-    let result = accounts.register(input).await;
-
-    assert_eq!(invalid_fields(result), ["email", "password", "first_name", "last_name", "birth_date"]);
-}
-
-#[tokio::test]
 async fn registering_rejects_a_birth_date_in_the_future() {
     let accounts = AccountsMocks::new().forbid_writes().build();
 
@@ -179,7 +163,7 @@ async fn registering_a_taken_email_passes_the_conflict_through() {
 // ======================================================================= login
 
 fn credentials(email: &str, password: &str) -> Credentials {
-    Credentials { email: email.into(), password: password.into() }
+    Credentials { email: LoginEmail::parse(email).unwrap(), password: secret(password) }
 }
 
 fn window_start() -> DateTime<Utc> {
@@ -599,30 +583,26 @@ fn expect_update(mocks: &mut AccountsMocks) -> Captured<(UserUpdate, AuditEntry)
     captured
 }
 
-fn person(field: &str, raw: &str) -> PersonName {
-    PersonName::parse(field, raw).unwrap()
-}
-
 #[tokio::test]
 async fn users_rename_themselves() {
     let mut mocks = AccountsMocks::new().with_user(user(1));
     mocks.hasher.expect_hash().never();
     let captured = expect_update(&mut mocks);
     let accounts = mocks.build();
-    let patch = ProfileChanges {
-        first_name: Some(" Grace ".into()),
-        last_name: Some("Hopper".into()),
-        ..ProfileChanges::default()
+    let patch = ProfilePatch {
+        first_name: Some(name(" Grace ")),
+        last_name: Some(name("Hopper")),
+        ..ProfilePatch::default()
     };
 
-    let updated = accounts.update_user(&actor(1), UserId(1), patch).await.unwrap();
+    let updated = accounts.update_user(&actor(1), UserId(1), Ok(patch)).await.unwrap();
 
     let (update, audit) = captured.only();
     assert_eq!(
         update,
         UserUpdate {
-            first_name: Some(person("first_name", "Grace")),
-            last_name: Some(person("last_name", "Hopper")),
+            first_name: Some(name("Grace")),
+            last_name: Some(name("Hopper")),
             ..UserUpdate::default()
         }
     );
@@ -640,13 +620,13 @@ async fn only_the_fields_that_change_are_audited() {
     let mut mocks = AccountsMocks::new().with_user(user(1));
     let captured = expect_update(&mut mocks);
     let accounts = mocks.build();
-    let patch = ProfileChanges {
-        first_name: Some("Ada".into()),
-        last_name: Some("Byron".into()),
-        ..ProfileChanges::default()
+    let patch = ProfilePatch {
+        first_name: Some(name("Ada")),
+        last_name: Some(name("Byron")),
+        ..ProfilePatch::default()
     };
 
-    accounts.update_user(&actor(1), UserId(1), patch).await.unwrap();
+    accounts.update_user(&actor(1), UserId(1), Ok(patch)).await.unwrap();
 
     let (_, audit) = captured.only();
     assert_eq!(changed_fields(&audit.changes), ["last_name"]);
@@ -657,9 +637,9 @@ async fn users_set_their_birth_date() {
     let mut mocks = AccountsMocks::new().with_user(User { birth_date: None, ..user(1) });
     let captured = expect_update(&mut mocks);
     let accounts = mocks.build();
-    let patch = ProfileChanges { birth_date: Some(Some(date(1985, 2, 1))), ..ProfileChanges::default() };
+    let patch = ProfilePatch { birth_date: Some(Some(date(1985, 2, 1))), ..ProfilePatch::default() };
 
-    accounts.update_user(&actor(1), UserId(1), patch).await.unwrap();
+    accounts.update_user(&actor(1), UserId(1), Ok(patch)).await.unwrap();
 
     let (update, audit) = captured.only();
     assert_eq!(update.birth_date, Some(Some(BirthDate::parse(date(1985, 2, 1), today()).unwrap())));
@@ -671,9 +651,9 @@ async fn users_clear_their_birth_date_with_null() {
     let mut mocks = AccountsMocks::new().with_user(user(1));
     let captured = expect_update(&mut mocks);
     let accounts = mocks.build();
-    let patch = ProfileChanges { birth_date: Some(None), ..ProfileChanges::default() };
+    let patch = ProfilePatch { birth_date: Some(None), ..ProfilePatch::default() };
 
-    let updated = accounts.update_user(&actor(1), UserId(1), patch).await.unwrap();
+    let updated = accounts.update_user(&actor(1), UserId(1), Ok(patch)).await.unwrap();
 
     let (update, audit) = captured.only();
     assert_eq!(update, UserUpdate { birth_date: Some(None), ..UserUpdate::default() });
@@ -685,9 +665,9 @@ async fn users_clear_their_birth_date_with_null() {
 async fn clearing_an_absent_birth_date_writes_nothing() {
     let accounts =
         AccountsMocks::new().with_user(User { birth_date: None, ..user(1) }).forbid_writes().build();
-    let patch = ProfileChanges { birth_date: Some(None), ..ProfileChanges::default() };
+    let patch = ProfilePatch { birth_date: Some(None), ..ProfilePatch::default() };
 
-    let result = accounts.update_user(&actor(1), UserId(1), patch).await;
+    let result = accounts.update_user(&actor(1), UserId(1), Ok(patch)).await;
 
     assert!(result.is_ok(), "got {result:?}");
 }
@@ -704,13 +684,13 @@ async fn users_change_their_password_with_the_current_one() {
         .returning(|_| Ok(PasswordHash::new(NEW_HASH.into())));
     let captured = expect_update(&mut mocks);
     let accounts = mocks.build();
-    let patch = ProfileChanges {
-        password: Some("brand new password".into()),
-        current_password: Some("old password".into()),
-        ..ProfileChanges::default()
+    let patch = ProfilePatch {
+        password: Some(secret("brand new password")),
+        current_password: Some(secret("old password")),
+        ..ProfilePatch::default()
     };
 
-    accounts.update_user(&actor(1), UserId(1), patch).await.unwrap();
+    accounts.update_user(&actor(1), UserId(1), Ok(patch)).await.unwrap();
 
     let (update, audit) = captured.only();
     assert_eq!(
@@ -727,14 +707,14 @@ async fn a_wrong_current_password_is_invalid_and_changes_nothing() {
     let mut mocks = AccountsMocks::new().with_user(user(1)).forbid_writes();
     expect_verify(&mut mocks, "guessed password", false);
     let accounts = mocks.build();
-    let patch = ProfileChanges {
-        first_name: Some("Grace".into()),
-        password: Some("brand new password".into()),
-        current_password: Some("guessed password".into()),
-        ..ProfileChanges::default()
+    let patch = ProfilePatch {
+        first_name: Some(name("Grace")),
+        password: Some(secret("brand new password")),
+        current_password: Some(secret("guessed password")),
+        ..ProfilePatch::default()
     };
 
-    let result = accounts.update_user(&actor(1), UserId(1), patch).await;
+    let result = accounts.update_user(&actor(1), UserId(1), Ok(patch)).await;
 
     assert_eq!(invalid_fields(result), ["current_password"]);
 }
@@ -744,9 +724,9 @@ async fn changing_ones_password_without_the_current_one_is_invalid() {
     let mut mocks = AccountsMocks::new().with_user(user(1)).forbid_writes();
     mocks.hasher.expect_verify().never();
     let accounts = mocks.build();
-    let patch = ProfileChanges { password: Some("brand new password".into()), ..ProfileChanges::default() };
+    let patch = ProfilePatch { password: Some(secret("brand new password")), ..ProfilePatch::default() };
 
-    let result = accounts.update_user(&actor(1), UserId(1), patch).await;
+    let result = accounts.update_user(&actor(1), UserId(1), Ok(patch)).await;
 
     assert_eq!(invalid_fields(result), ["current_password"]);
 }
@@ -756,9 +736,9 @@ async fn admins_change_their_own_password_with_the_current_one_too() {
     let mut mocks = AccountsMocks::new().with_user(admin_user(ADMIN)).forbid_writes();
     mocks.hasher.expect_verify().never();
     let accounts = mocks.build();
-    let patch = ProfileChanges { password: Some("brand new password".into()), ..ProfileChanges::default() };
+    let patch = ProfilePatch { password: Some(secret("brand new password")), ..ProfilePatch::default() };
 
-    let result = accounts.update_user(&admin(ADMIN), UserId(ADMIN), patch).await;
+    let result = accounts.update_user(&admin(ADMIN), UserId(ADMIN), Ok(patch)).await;
 
     assert_eq!(invalid_fields(result), ["current_password"]);
 }
@@ -770,9 +750,9 @@ async fn admins_reset_another_users_password_without_the_current_one() {
     mocks.hasher.expect_hash().times(1).returning(|_| Ok(PasswordHash::new(NEW_HASH.into())));
     let captured = expect_update(&mut mocks);
     let accounts = mocks.build();
-    let patch = ProfileChanges { password: Some("brand new password".into()), ..ProfileChanges::default() };
+    let patch = ProfilePatch { password: Some(secret("brand new password")), ..ProfilePatch::default() };
 
-    accounts.update_user(&admin(ADMIN), UserId(1), patch).await.unwrap();
+    accounts.update_user(&admin(ADMIN), UserId(1), Ok(patch)).await.unwrap();
 
     let (update, audit) = captured.only();
     assert_eq!(update.password_hash, Some(PasswordHash::new(NEW_HASH.into())));
@@ -785,51 +765,29 @@ async fn a_current_password_without_a_new_one_is_invalid() {
     let mut mocks = AccountsMocks::new().with_user(user(1)).forbid_writes();
     mocks.hasher.expect_verify().never();
     let accounts = mocks.build();
-    let patch = ProfileChanges { current_password: Some("old password".into()), ..ProfileChanges::default() };
+    let patch = ProfilePatch { current_password: Some(secret("old password")), ..ProfilePatch::default() };
 
-    let result = accounts.update_user(&actor(1), UserId(1), patch).await;
+    let result = accounts.update_user(&actor(1), UserId(1), Ok(patch)).await;
 
     assert_eq!(invalid_fields(result), ["current_password"]);
 }
 
 #[tokio::test]
-async fn a_too_short_new_password_is_invalid() {
-    let mut mocks = AccountsMocks::new().with_user(user(1)).forbid_writes();
-    mocks.hasher.expect_verify().never();
-    let accounts = mocks.build();
-    let patch = ProfileChanges {
-        password: Some("short".into()),
-        current_password: Some("old password".into()),
-        ..ProfileChanges::default()
-    };
-
-    let result = accounts.update_user(&actor(1), UserId(1), patch).await;
-
-    assert_eq!(invalid_fields(result), ["password"]);
-}
-
-#[tokio::test]
-async fn every_invalid_profile_field_is_reported_at_once() {
+async fn the_parse_errors_of_a_patch_are_reported_once_the_user_is_known_and_reachable() {
     let accounts = AccountsMocks::new().with_user(user(1)).forbid_writes().build();
-    let patch = ProfileChanges {
-        first_name: Some(" ".into()),
-        last_name: Some("x".repeat(101)),
-        birth_date: Some(Some(date(1899, 1, 1))),
-        ..ProfileChanges::default()
-    };
 
-    let result = accounts.update_user(&actor(1), UserId(1), patch).await;
+    let result = accounts.update_user(&actor(1), UserId(1), Err(parse_error("first_name"))).await;
 
-    assert_eq!(invalid_fields(result), ["first_name", "last_name", "birth_date"]);
+    assert_eq!(invalid_fields(result), ["first_name"]);
 }
 
 #[tokio::test]
 async fn a_birth_date_in_the_future_is_invalid_in_a_profile_patch() {
     let accounts = AccountsMocks::new().with_user(user(1)).forbid_writes().build();
     let patch =
-        ProfileChanges { birth_date: Some(Some(today() + Duration::days(1))), ..ProfileChanges::default() };
+        ProfilePatch { birth_date: Some(Some(today() + Duration::days(1))), ..ProfilePatch::default() };
 
-    let result = accounts.update_user(&actor(1), UserId(1), patch).await;
+    let result = accounts.update_user(&actor(1), UserId(1), Ok(patch)).await;
 
     assert_eq!(invalid_fields(result), ["birth_date"]);
 }
@@ -838,7 +796,7 @@ async fn a_birth_date_in_the_future_is_invalid_in_a_profile_patch() {
 async fn an_empty_profile_patch_writes_nothing() {
     let accounts = AccountsMocks::new().with_user(user(1)).forbid_writes().build();
 
-    let unchanged = accounts.update_user(&actor(1), UserId(1), ProfileChanges::default()).await.unwrap();
+    let unchanged = accounts.update_user(&actor(1), UserId(1), Ok(ProfilePatch::default())).await.unwrap();
 
     assert_eq!(unchanged, user(1));
 }
@@ -846,14 +804,14 @@ async fn an_empty_profile_patch_writes_nothing() {
 #[tokio::test]
 async fn a_patch_repeating_the_current_values_writes_nothing() {
     let accounts = AccountsMocks::new().with_user(user(1)).forbid_writes().build();
-    let patch = ProfileChanges {
-        first_name: Some("Ada".into()),
-        last_name: Some(" Lovelace ".into()),
+    let patch = ProfilePatch {
+        first_name: Some(name("Ada")),
+        last_name: Some(name(" Lovelace ")),
         birth_date: Some(Some(date(1990, 5, 17))),
-        ..ProfileChanges::default()
+        ..ProfilePatch::default()
     };
 
-    let unchanged = accounts.update_user(&actor(1), UserId(1), patch).await.unwrap();
+    let unchanged = accounts.update_user(&actor(1), UserId(1), Ok(patch)).await.unwrap();
 
     assert_eq!(unchanged, user(1));
 }
@@ -861,9 +819,9 @@ async fn a_patch_repeating_the_current_values_writes_nothing() {
 #[tokio::test]
 async fn stranger_cannot_edit_a_profile() {
     let accounts = AccountsMocks::new().with_user(user(1)).forbid_writes().build();
-    let patch = ProfileChanges { first_name: Some("Mallory".into()), ..ProfileChanges::default() };
+    let patch = ProfilePatch { first_name: Some(name("Mallory")), ..ProfilePatch::default() };
 
-    let result = accounts.update_user(&actor(STRANGER), UserId(1), patch).await;
+    let result = accounts.update_user(&actor(STRANGER), UserId(1), Ok(patch)).await;
 
     assert!(matches!(result, Err(DomainError::Forbidden(_))), "got {result:?}");
 }
@@ -871,19 +829,27 @@ async fn stranger_cannot_edit_a_profile() {
 #[tokio::test]
 async fn stranger_with_an_invalid_patch_is_forbidden_before_validation() {
     let accounts = AccountsMocks::new().with_user(user(1)).forbid_writes().build();
-    let patch = ProfileChanges { first_name: Some(String::new()), ..ProfileChanges::default() };
 
-    let result = accounts.update_user(&actor(STRANGER), UserId(1), patch).await;
+    let result = accounts.update_user(&actor(STRANGER), UserId(1), Err(parse_error("first_name"))).await;
 
     assert!(matches!(result, Err(DomainError::Forbidden(_))), "got {result:?}");
 }
 
 #[tokio::test]
+async fn a_missing_user_with_an_invalid_patch_is_not_found_before_validation() {
+    let accounts = AccountsMocks::new().without_users().forbid_writes().build();
+
+    let result = accounts.update_user(&admin(ADMIN), UserId(404), Err(parse_error("first_name"))).await;
+
+    assert!(matches!(result, Err(DomainError::NotFound { resource: "user" })), "got {result:?}");
+}
+
+#[tokio::test]
 async fn editing_a_missing_user_is_not_found() {
     let accounts = AccountsMocks::new().without_users().forbid_writes().build();
-    let patch = ProfileChanges { first_name: Some("Grace".into()), ..ProfileChanges::default() };
+    let patch = ProfilePatch { first_name: Some(name("Grace")), ..ProfilePatch::default() };
 
-    let result = accounts.update_user(&admin(ADMIN), UserId(404), patch).await;
+    let result = accounts.update_user(&admin(ADMIN), UserId(404), Ok(patch)).await;
 
     assert!(matches!(result, Err(DomainError::NotFound { resource: "user" })), "got {result:?}");
 }
@@ -912,8 +878,9 @@ async fn users_delete_their_own_account() {
     assert_eq!(audit.actor_id, Some(UserId(1)));
     assert_eq!(audit.action, Action::Delete);
     assert_eq!(audit.at, now());
-    assert_eq!(changed_fields(&audit.changes), ["email", "first_name", "last_name"]);
+    assert_eq!(changed_fields(&audit.changes), ["email", "first_name", "last_name", "role"]);
     assert_eq!(change(&audit.changes, "email"), (text("user1@example.com"), FieldValue::Null));
+    assert_eq!(change(&audit.changes, "role"), (text("user"), FieldValue::Null));
     assert_eq!(change(&audit.changes, "first_name"), (text("Ada"), FieldValue::Null));
     assert_eq!(change(&audit.changes, "last_name"), (text("Lovelace"), FieldValue::Null));
     assert_no_secret(&audit, &[OLD_HASH]);
@@ -940,12 +907,58 @@ async fn stranger_cannot_delete_an_account() {
 }
 
 #[tokio::test]
+async fn deleting_the_last_admin_passes_the_repositorys_conflict_through() {
+    let mut mocks = AccountsMocks::new().with_user(admin_user(ADMIN));
+    mocks
+        .users
+        .expect_delete()
+        .times(1)
+        .returning(|_, _| Err(DomainError::Conflict("the last admin cannot be deleted".into())));
+    let accounts = mocks.build();
+
+    let result = accounts.delete_user(&admin(ADMIN), UserId(ADMIN)).await;
+
+    assert!(matches!(result, Err(DomainError::Conflict(_))), "got {result:?}");
+}
+
+#[tokio::test]
 async fn deleting_a_missing_account_is_not_found() {
     let accounts = AccountsMocks::new().without_users().forbid_writes().build();
 
     let result = accounts.delete_user(&admin(ADMIN), UserId(404)).await;
 
     assert!(matches!(result, Err(DomainError::NotFound { resource: "user" })), "got {result:?}");
+}
+
+// ======================================================================= list_users
+
+#[tokio::test]
+async fn admins_list_the_users_with_the_query_as_given() {
+    let mut mocks = AccountsMocks::new();
+    let query = UserQuery { role: Some(Role::Admin), limit: 10, ..UserQuery::default() };
+    let expected = query.clone();
+    mocks
+        .users
+        .expect_list()
+        .withf(move |asked| *asked == expected)
+        .times(1)
+        .returning(|_| Ok(Page { items: vec![admin_user(ADMIN)], more: false }));
+    let accounts = mocks.build();
+
+    let page = accounts.list_users(&admin(ADMIN), query).await.unwrap();
+
+    assert_eq!(page.items.len(), 1);
+}
+
+#[tokio::test]
+async fn a_user_may_not_list_the_users() {
+    let mut mocks = AccountsMocks::new();
+    mocks.users.expect_list().never();
+    let accounts = mocks.build();
+
+    let result = accounts.list_users(&actor(1), UserQuery::default()).await;
+
+    assert!(matches!(result, Err(DomainError::Forbidden(_))), "got {result:?}");
 }
 
 // ======================================================================= ensure_admin

@@ -1,6 +1,6 @@
 //! Fixtures shared by the use-case tests: a fixed clock, builders of valid
-//! domain objects, mock bundles per use-case family, and small helpers to
-//! capture what a mock was asked to write and to read errors.
+//! domain objects, mock bundles per use-case family, a stand-in for the
+//! repository's locked edit, and helpers to read errors and audit entries.
 //!
 //! Every test binary compiles this module and uses a different part of it.
 #![allow(dead_code, clippy::unwrap_used)]
@@ -14,9 +14,10 @@ use realty_domain::ports::{
     MockPropertyTypeRepository, MockTokenService, MockUserRepository,
 };
 use realty_domain::{
-    Actor, AreaM2, AuditEntry, BirthDate, Changes, City, Description, DomainError, Email, FieldValue, Floor,
-    PasswordHash, PersonName, Property, PropertyId, PropertyName, PropertyType, Role, Room, RoomDescription,
-    RoomId, RoomKind, RoomName, TypeName, TypeSlug, User, UserId, Version,
+    Actor, AreaM2, BirthDate, Changes, City, Description, DomainError, Edit, Edited, Email, FieldError,
+    FieldValue, Floor, PasswordHash, PersonName, Property, PropertyChange, PropertyId, PropertyName,
+    PropertyType, Role, Room, RoomDescription, RoomId, RoomKind, RoomName, TypeName, TypeSlug, User, UserId,
+    Version,
 };
 
 // ---------------------------------------------------------------- time
@@ -57,15 +58,23 @@ pub fn admin(id: i64) -> Actor {
 pub const OLD_HASH: &str = "$argon2id$v=19$old-hash";
 pub const NEW_HASH: &str = "$argon2id$v=19$new-hash";
 
+pub fn name(raw: &str) -> PersonName {
+    PersonName::parse(raw).unwrap()
+}
+
+pub fn email(raw: &str) -> Email {
+    Email::parse(raw).unwrap()
+}
+
 /// A registered user with a birth date, created a month before [`now`].
 pub fn user(id: i64) -> User {
     let created = now() - Duration::days(30);
     User {
         id: UserId(id),
-        email: Email::parse(&format!("user{id}@example.com")).unwrap(),
+        email: email(&format!("user{id}@example.com")),
         password_hash: PasswordHash::new(OLD_HASH.to_owned()),
-        first_name: PersonName::parse("first_name", "Ada").unwrap(),
-        last_name: PersonName::parse("last_name", "Lovelace").unwrap(),
+        first_name: name("Ada"),
+        last_name: name("Lovelace"),
         birth_date: Some(BirthDate::parse(date(1990, 5, 17), today()).unwrap()),
         role: Role::User,
         created_at: created,
@@ -116,16 +125,12 @@ pub fn property() -> Property {
     }
 }
 
-pub fn property_at(version: i64) -> Property {
-    Property { version: Version(version), ..property() }
-}
-
 pub fn property_with_rooms(count: i64) -> Property {
     Property { rooms: (1..=count).map(|id| room(id, PROPERTY_ID)).collect(), ..property() }
 }
 
 pub fn slug(raw: &str) -> TypeSlug {
-    TypeSlug::parse("slug", raw).unwrap()
+    TypeSlug::parse(raw).unwrap()
 }
 
 pub fn property_type(raw_slug: &str, name: &str) -> PropertyType {
@@ -219,19 +224,75 @@ impl PropertiesMocks {
         self
     }
 
-    /// No write of any kind may reach the repository.
-    pub fn forbid_writes(mut self) -> Self {
-        self.properties.expect_create().never();
-        self.properties.expect_update().never();
-        self.properties.expect_delete().never();
-        self.properties.expect_add_room().never();
-        self.properties.expect_update_room().never();
-        self.properties.expect_remove_room().never();
+    /// `edit(property.id, …)` behaves as the repository's contract says: it
+    /// hands `property` to the decision and applies what it decides (in
+    /// memory); every decision is captured for the test to inspect.
+    pub fn with_edit_of(mut self, property: Property) -> (Self, Decisions) {
+        let decisions = Decisions::default();
+        let sink = decisions.clone();
+        let id = property.id;
+        self.properties.expect_edit().withf(move |asked, _| *asked == id).returning(move |_, decide| {
+            let decided = decide(&property);
+            sink.push(decided.as_ref().map(Clone::clone).map_err(|error| format!("{error:?}")));
+            Ok(apply(&property, decided?))
+        });
+        (self, decisions)
+    }
+
+    /// `edit` finds no property, whatever the id, and decides nothing.
+    pub fn without_edits(mut self) -> Self {
+        self.properties.expect_edit().returning(|_, _| Err(DomainError::NotFound { resource: "property" }));
         self
     }
 
     pub fn build(self) -> Properties {
         Properties::new(Arc::new(self.properties), Arc::new(self.audit), clock())
+    }
+}
+
+/// What the stand-in for the repository's edit applies: the change in
+/// memory, the version bumped, `updated_at` moved, an added room given id 99.
+fn apply(property: &Property, edit: Edit) -> Edited {
+    let Edit::Apply { change, audit } = edit else {
+        return Edited { property: Some(property.clone()), room: None };
+    };
+    let mut after = property.clone();
+    after.version = after.version.next();
+    after.updated_at = audit.at;
+    let room = match change {
+        PropertyChange::Update(update) => {
+            update.apply_to(&mut after);
+            None
+        }
+        PropertyChange::Delete => return Edited { property: None, room: None },
+        PropertyChange::AddRoom(room) => {
+            after.rooms.push(room.stored(RoomId(99), after.id));
+            Some(RoomId(99))
+        }
+        PropertyChange::UpdateRoom(id, update) => {
+            if let Some(room) = after.rooms.iter_mut().find(|room| room.id == id) {
+                update.apply_to(room);
+            }
+            Some(id)
+        }
+        PropertyChange::RemoveRoom(id) => {
+            after.rooms.retain(|room| room.id != id);
+            None
+        }
+    };
+    Edited { property: Some(after), room }
+}
+
+/// The decisions an edit made: the [`Edit`], or the error's `Debug`.
+pub type Decisions = Captured<Result<Edit, String>>;
+
+impl Decisions {
+    /// The one decision, which must have been to apply a change.
+    pub fn applied(&self) -> (PropertyChange, realty_domain::AuditEntry) {
+        match self.only() {
+            Ok(Edit::Apply { change, audit }) => (change, audit),
+            other => panic!("expected a change to be applied, got {other:?}"),
+        }
     }
 }
 
@@ -276,6 +337,11 @@ impl<T: Clone> Captured<T> {
 
 // ---------------------------------------------------------------- reading results
 
+/// A parse error of one field, as the inbound adapter reports it.
+pub fn parse_error(field: &str) -> Vec<FieldError> {
+    vec![FieldError::new(field, "must not be blank")]
+}
+
 /// The field names of an `Invalid` error, in the order they were reported.
 pub fn invalid_fields<T: std::fmt::Debug>(result: Result<T, DomainError>) -> Vec<String> {
     match result {
@@ -301,7 +367,7 @@ pub fn text(value: &str) -> FieldValue {
 
 /// Fails when any recorded value holds one of `secrets`, or a field is
 /// named after a hash.
-pub fn assert_no_secret(entry: &AuditEntry, secrets: &[&str]) {
+pub fn assert_no_secret(entry: &realty_domain::AuditEntry, secrets: &[&str]) {
     for (field, change) in entry.changes.iter() {
         assert!(!field.contains("hash"), "the audit names a hash field: {field}");
         for value in [&change.old, &change.new] {
@@ -312,4 +378,9 @@ pub fn assert_no_secret(entry: &AuditEntry, secrets: &[&str]) {
             }
         }
     }
+}
+
+/// A password as a parsed request carries it.
+pub fn secret(raw: &str) -> realty_domain::Password {
+    realty_domain::Password::presented(raw).unwrap()
 }
