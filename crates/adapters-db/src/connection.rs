@@ -1,6 +1,13 @@
 //! The [`Database`] handle: which backend the URL names, the bb8 pool of
-//! each, the setup every pooled connection gets, and `with_conn!`, the
-//! macro through which every query is written once for both backends.
+//! each, the setup every pooled connection gets, and [`on_connection!`],
+//! through which every query is written once for both backends.
+//!
+//! Availability: a checkout waits at most the pool's connection timeout,
+//! and a repository call at most the statement timeout; either running out
+//! is `Unavailable` (503), never a hang. A connection found broken on
+//! checkout (the server restarted, the network dropped it) is replaced, at
+//! no round trip; a call that fails because its connection died before
+//! anything could be committed is run once more on a fresh one.
 
 use std::fmt;
 use std::future::Future;
@@ -13,38 +20,83 @@ use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel::sql_types::Integer;
 use diesel::{IntoSql, SqliteConnection};
 use diesel_async::pooled_connection::{
-    AsyncDieselConnectionManager, ManagerConfig, PoolError, RecyclingMethod,
+    AsyncDieselConnectionManager, ManagerConfig, PoolError, PoolableConnection, RecyclingMethod,
 };
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-
 use realty_domain::DomainError;
 
-use crate::errors::{DbError, Writing, db_error};
+use crate::errors::{DbError, Failure, StorageError};
 
-/// Checks a connection out of whichever pool the database has and evaluates
-/// `$body` with `$conn` bound to it: the body is written once and compiled
-/// twice, once per backend, so a query cannot drift between them. The body
-/// must evaluate to `Result<_, DomainError>`; a failed checkout returns
-/// `Internal` from the enclosing function.
-macro_rules! with_conn {
-    ($db:expr, $conn:ident => $body:expr) => {
-        match &$db.pools {
-            $crate::connection::Pools::Postgres(pool) => {
-                let mut pooled = pool.get().await.map_err($crate::errors::checkout_failed)?;
-                let $conn: &mut ::diesel_async::AsyncPgConnection = &mut pooled;
-                $body
-            }
-            $crate::connection::Pools::Sqlite { pool, .. } => {
-                let mut pooled = pool.get().await.map_err($crate::errors::checkout_failed)?;
-                let $conn: &mut $crate::connection::SqliteConn = &mut pooled;
-                $body
+/// Runs `$work`, an `async` block using `$conn`, on a pooled connection of
+/// whichever backend the database has, and evaluates to its
+/// `Result<_, DomainError>`. The block is written once and compiled once per
+/// backend, so a query cannot drift between them; `?` inside it returns from
+/// the block. The macro itself returns nothing early: a failed checkout or a
+/// timeout is the `Err` it evaluates to, and a block that failed with
+/// `retry` set (its connection died first) runs once more.
+macro_rules! on_connection {
+    ($db:expr, |$conn:ident| $work:expr) => {{
+        let db: &$crate::connection::Database = $db;
+        let mut attempt = 1;
+        loop {
+            let outcome: Result<_, $crate::errors::Failure> = match &db.pools {
+                $crate::connection::Pools::Postgres(pool) => match db.checkout(pool).await {
+                    Ok(mut pooled) => {
+                        let $conn: &mut ::diesel_async::AsyncPgConnection = &mut pooled;
+                        db.bounded($work).await
+                    }
+                    Err(failure) => Err(failure),
+                },
+                $crate::connection::Pools::Sqlite(pool) => match db.checkout(pool).await {
+                    Ok(mut pooled) => {
+                        let $conn: &mut $crate::connection::SqliteConn = &mut pooled;
+                        db.bounded($work).await
+                    }
+                    Err(failure) => Err(failure),
+                },
+            };
+            match outcome {
+                Err(failure) if failure.retry && attempt == 1 => {
+                    tracing::warn!(error = %failure.error, "database connection lost; retrying on a fresh one");
+                    attempt += 1;
+                }
+                outcome => break outcome.map_err(::realty_domain::DomainError::from),
             }
         }
-    };
+    }};
 }
 
-pub(crate) use with_conn;
+pub(crate) use on_connection;
+
+/// Runs `$work` (an `async` block using `$conn`, the same connection) in a
+/// transaction and evaluates to its result. A failure before `COMMIT` keeps
+/// its `retry` flag (nothing was committed); a failure of the `COMMIT`
+/// itself never retries, since the commit may have happened.
+macro_rules! in_transaction {
+    ($conn:ident, $work:expr) => {{
+        let committing = ::std::sync::atomic::AtomicBool::new(false);
+        let committing = &committing;
+        let outcome = ::diesel_async::AsyncConnection::transaction($conn, async |$conn| {
+            let value = $crate::connection::failing($work).await?;
+            committing.store(true, ::std::sync::atomic::Ordering::Relaxed);
+            Ok::<_, $crate::errors::Failure>(value)
+        })
+        .await;
+        outcome.map_err(|failure| {
+            if committing.load(::std::sync::atomic::Ordering::Relaxed) { failure.final_() } else { failure }
+        })
+    }};
+}
+
+pub(crate) use in_transaction;
+
+/// Pins a block's error type to [`Failure`], which `?` alone cannot infer.
+pub(crate) fn failing<T>(
+    work: impl Future<Output = Result<T, Failure>>,
+) -> impl Future<Output = Result<T, Failure>> {
+    work
+}
 
 /// A SQLite connection usable from async code: diesel-async runs each of its
 /// statements on tokio's blocking pool.
@@ -63,18 +115,26 @@ PRAGMA foreign_keys = ON;
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;";
 
-/// Sizing of the connection pool.
+/// Sizing and time limits of the connection pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolOptions {
     /// The most connections open at once.
     pub max_size: u32,
-    /// How long a query waits for a free connection before failing.
+    /// How long a call waits for a connection (a free one, or a new one
+    /// while the server is unreachable) before it is `Unavailable`.
     pub connection_timeout: Duration,
+    /// How long one repository call may take on its connection; also the
+    /// server-side `statement_timeout` on PostgreSQL.
+    pub statement_timeout: Duration,
 }
 
 impl Default for PoolOptions {
     fn default() -> Self {
-        Self { max_size: 10, connection_timeout: Duration::from_secs(5) }
+        Self {
+            max_size: 10,
+            connection_timeout: Duration::from_secs(3),
+            statement_timeout: Duration::from_secs(5),
+        }
     }
 }
 
@@ -82,11 +142,7 @@ impl Default for PoolOptions {
 #[derive(Clone)]
 pub(crate) enum Pools {
     Postgres(PgPool),
-    /// The path is kept for migrations, which need a plain sync connection.
-    Sqlite {
-        pool: SqlitePool,
-        path: Arc<str>,
-    },
+    Sqlite(SqlitePool),
 }
 
 /// realty's storage: a pool of SQLite or PostgreSQL connections that
@@ -95,6 +151,9 @@ pub(crate) enum Pools {
 #[derive(Clone)]
 pub struct Database {
     pub(crate) pools: Pools,
+    /// The SQLite file, for migrations (which need a plain connection).
+    pub(crate) sqlite_path: Option<Arc<str>>,
+    options: PoolOptions,
     queries: Arc<AtomicU64>,
 }
 
@@ -103,9 +162,16 @@ impl fmt::Debug for Database {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Database")
             .field("backend", &self.backend())
-            .field("query_count", &self.query_count())
+            .field("options", &self.options)
             .finish_non_exhaustive()
     }
+}
+
+/// How many connections a pool has, for the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolState {
+    pub in_use: u32,
+    pub idle: u32,
 }
 
 impl Database {
@@ -124,61 +190,101 @@ impl Database {
         if options.max_size == 0 {
             return Err(DbError::InvalidOptions("max_size must be at least 1"));
         }
-        if options.connection_timeout.is_zero() {
-            return Err(DbError::InvalidOptions("connection_timeout must not be zero"));
+        if options.connection_timeout.is_zero() || options.statement_timeout.is_zero() {
+            return Err(DbError::InvalidOptions("timeouts must not be zero"));
         }
         let queries = Arc::new(AtomicU64::new(0));
-        let pools = match Target::parse(url)? {
+        let (pools, sqlite_path) = match Target::parse(url)? {
             Target::Postgres => {
-                let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
-                let setup = Setup { statements: None, queries: Arc::clone(&queries) };
-                Pools::Postgres(build_pool(manager, setup, options).await?)
+                let manager =
+                    AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, broken_check());
+                // The server gives up on a statement shortly after the
+                // client would, so that an abandoned one stops using it.
+                let millis = options.statement_timeout.as_millis() + 500;
+                let setup = Setup {
+                    statements: Some(format!("SET statement_timeout = {millis}").into()),
+                    queries: Arc::clone(&queries),
+                };
+                (Pools::Postgres(build_pool(manager, setup, options).await?), None)
             }
             Target::Sqlite(path) => {
-                // A file does not drop connections: skip the `SELECT 1` that
-                // the default recycling sends on every checkout.
-                let mut config = ManagerConfig::default();
-                config.recycling_method = RecyclingMethod::Fast;
-                let manager = AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path, config);
-                let setup = Setup { statements: Some(SQLITE_SETUP), queries: Arc::clone(&queries) };
-                Pools::Sqlite { pool: build_pool(manager, setup, options).await?, path: Arc::from(path) }
+                let manager =
+                    AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path, broken_check());
+                let setup = Setup { statements: Some(SQLITE_SETUP.into()), queries: Arc::clone(&queries) };
+                (Pools::Sqlite(build_pool(manager, setup, options).await?), Some(Arc::from(path)))
             }
         };
-        Ok(Self { pools, queries })
+        Ok(Self { pools, sqlite_path, options, queries })
     }
 
     /// `"sqlite"` or `"postgres"`.
     pub fn backend(&self) -> &'static str {
         match self.pools {
             Pools::Postgres(_) => "postgres",
-            Pools::Sqlite { .. } => "sqlite",
+            Pools::Sqlite(_) => "sqlite",
         }
     }
 
-    /// Runs `SELECT 1`: whether the database answers (the readiness probe).
+    /// Runs `SELECT 1`: whether the database answers (the readiness probe),
+    /// within the connection timeout.
     ///
     /// # Errors
     /// `Unavailable` when no connection can be had or the query fails.
     pub async fn ping(&self) -> Result<(), DbError> {
-        let answer: Result<(), DomainError> = async {
-            with_conn!(self, conn => {
-                diesel::select(1_i32.into_sql::<Integer>())
-                    .get_result::<i32>(conn)
-                    .await
-                    .map(|_| ())
-                    .map_err(|error| db_error(error, Writing::Other))
-            })
+        let answer: Result<i32, DomainError> = on_connection!(self, |conn| async {
+            Ok(diesel::select(1_i32.into_sql::<Integer>()).get_result::<i32>(conn).await?)
+        });
+        answer.map(|_| ()).map_err(|error| DbError::Unavailable(Box::new(error)))
+    }
+
+    /// Connections open now, in use and idle.
+    pub fn pool_state(&self) -> PoolState {
+        let state = match &self.pools {
+            Pools::Postgres(pool) => pool.state(),
+            Pools::Sqlite(pool) => pool.state(),
+        };
+        PoolState {
+            in_use: state.connections.saturating_sub(state.idle_connections),
+            idle: state.idle_connections,
         }
-        .await;
-        answer.map_err(|error| DbError::Unavailable(Box::new(error)))
     }
 
     /// How many SQL statements this handle's connections have run since it
-    /// was opened (pool checks and `BEGIN`/`COMMIT` included). Always on and
-    /// cheap (one atomic add per statement); tests use it to prove that a
-    /// page costs a bounded number of queries.
+    /// was opened (`BEGIN`/`COMMIT` included). Always on and cheap (one
+    /// atomic add per statement); tests use it to prove that a page costs a
+    /// bounded number of queries.
     pub fn query_count(&self) -> u64 {
         AtomicU64::load(&self.queries, Ordering::Relaxed)
+    }
+
+    /// A connection from `pool` within the connection timeout.
+    pub(crate) async fn checkout<'p, C>(
+        &self,
+        pool: &'p bb8::Pool<AsyncDieselConnectionManager<C>>,
+    ) -> Result<bb8::PooledConnection<'p, AsyncDieselConnectionManager<C>>, Failure>
+    where
+        C: PoolableConnection + 'static,
+        AsyncDieselConnectionManager<C>: bb8::ManageConnection<Connection = C, Error = PoolError>,
+    {
+        // bb8 bounds the wait itself (connection_timeout); its error says
+        // only "timed out", the cause went to the error sink's log line.
+        pool.get()
+            .await
+            .map_err(|error| DomainError::unavailable(StorageError::Checkout(Box::new(error))).into())
+    }
+
+    /// `work`, given at most the statement timeout. A call cut short is
+    /// `Unavailable`; its connection is dropped mid-statement, which marks
+    /// an open transaction broken so that the pool discards it.
+    pub(crate) async fn bounded<T>(
+        &self,
+        work: impl Future<Output = Result<T, Failure>>,
+    ) -> Result<T, Failure> {
+        let limit = self.options.statement_timeout;
+        match tokio::time::timeout(limit, work).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(DomainError::unavailable(StorageError::Timeout(limit)).into()),
+        }
     }
 }
 
@@ -207,6 +313,21 @@ impl<'a> Target<'a> {
     }
 }
 
+/// The check a pooled connection passes on checkout: not broken, i.e. its
+/// socket still open and its transaction state clean. No round trip (bb8's
+/// default would send `SELECT 1` before every call); a server that went away
+/// closes the sockets of its connections, which the client notices at once.
+fn broken_check<C: PoolableConnection + 'static>() -> ManagerConfig<C> {
+    let mut config = ManagerConfig::default();
+    config.recycling_method = RecyclingMethod::CustomFunction(Box::new(|conn: &mut C| {
+        let broken = conn.is_broken();
+        Box::pin(
+            async move { if broken { Err(diesel::result::Error::BrokenTransactionManager) } else { Ok(()) } },
+        )
+    }));
+    config
+}
+
 async fn build_pool<C>(
     manager: AsyncDieselConnectionManager<C>,
     setup: Setup,
@@ -219,10 +340,7 @@ where
     let pool = bb8::Pool::builder()
         .max_size(options.max_size)
         .connection_timeout(options.connection_timeout)
-        // bb8 would run `SELECT 1` on every checkout: a round trip per
-        // repository call. A connection that broke is noticed by diesel-async
-        // (`is_broken`) when it comes back and is dropped then instead.
-        .test_on_check_out(false)
+        .test_on_check_out(true)
         .error_sink(Box::new(LogErrors))
         .connection_customizer(Box::new(setup.clone()))
         .build(manager)
@@ -241,13 +359,13 @@ where
 /// and the statement counter.
 #[derive(Debug, Clone)]
 struct Setup {
-    statements: Option<&'static str>,
+    statements: Option<std::borrow::Cow<'static, str>>,
     queries: Arc<AtomicU64>,
 }
 
 impl Setup {
     async fn apply<C: AsyncConnection + 'static>(&self, conn: &mut C) -> Result<(), PoolError> {
-        if let Some(statements) = self.statements {
+        if let Some(statements) = &self.statements {
             conn.batch_execute(statements).await.map_err(PoolError::QueryError)?;
         }
         conn.set_instrumentation(QueryCounter(Arc::clone(&self.queries)));

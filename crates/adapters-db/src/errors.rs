@@ -3,8 +3,10 @@
 //!
 //! Constraint violations are mapped by constraint name where the backend
 //! gives one (PostgreSQL always does). SQLite names no constraint for a
-//! foreign-key failure, so every call site also says what its statement was
-//! writing ([`Writing`]) and that decides. Everything unexpected becomes
+//! foreign-key failure, so each write also says what it was writing
+//! ([`Writing`], through [`OnWrite::on_write`]) and that decides. A lost or
+//! refused connection, a busy database or a statement timeout is
+//! `Unavailable` (503, the client may retry); everything else unexpected is
 //! `Internal`, whose source chain (logged by the HTTP layer, never shown to
 //! clients) holds the database message but no bound values.
 
@@ -32,8 +34,8 @@ pub enum DbError {
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
-/// What the failed statement was writing: decides the meaning of a
-/// violation the backend reports without a constraint name.
+/// What a failed write was writing: decides the meaning of a violation the
+/// backend reports without a constraint name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Writing {
     /// Nothing a client can cause: reads, audit events, login failures.
@@ -48,38 +50,79 @@ pub(crate) enum Writing {
     Property,
 }
 
-impl Writing {
-    /// What a statement that found no row was looking for.
-    fn resource(self) -> Option<&'static str> {
-        match self {
-            Self::Other => None,
-            Self::User => Some("user"),
-            Self::NewPropertyType | Self::PropertyTypeRemoval => Some("property type"),
-            Self::Property => Some("property"),
-        }
-    }
-}
-
-/// Why a database call failed, for the `Internal` source chain.
+/// Why a database call failed, for the `Internal` or `Unavailable` source
+/// chain.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum StorageError {
     #[error("database statement failed")]
     Query(#[source] DieselError),
     #[error("no database connection available")]
     Checkout(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("the database did not answer within {0:?}")]
+    Timeout(std::time::Duration),
     #[error("stored {what} breaks a domain rule ({rule}); the row is corrupt")]
     Corrupt { what: &'static str, rule: String },
-    #[error("audit changes could not be encoded or decoded")]
-    Changes(#[source] serde_json::Error),
+    #[error("stored data could not be encoded or decoded")]
+    Json(#[source] serde_json::Error),
+}
+
+/// The error of a repository call on one connection: the domain error, and
+/// whether the call may be run again on a fresh connection. It may when the
+/// connection turned out dead before anything could have been committed.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) error: DomainError,
+    pub(crate) retry: bool,
+}
+
+impl Failure {
+    /// A failure that must not be retried (its effect is unknown).
+    pub(crate) fn final_(self) -> Self {
+        Self { retry: false, ..self }
+    }
+}
+
+impl From<DieselError> for Failure {
+    fn from(error: DieselError) -> Self {
+        let retry = lost_connection(&error);
+        Self { error: db_error(error, Writing::Other), retry }
+    }
+}
+
+impl From<DomainError> for Failure {
+    fn from(error: DomainError) -> Self {
+        Self { error, retry: false }
+    }
+}
+
+impl From<Failure> for DomainError {
+    fn from(failure: Failure) -> Self {
+        failure.error
+    }
+}
+
+/// `.on_write(Writing::X)`: maps a Diesel error knowing what the statement
+/// wrote, in one call at the statement.
+pub(crate) trait OnWrite<T> {
+    fn on_write(self, writing: Writing) -> Result<T, Failure>;
+}
+
+impl<T> OnWrite<T> for Result<T, DieselError> {
+    fn on_write(self, writing: Writing) -> Result<T, Failure> {
+        self.map_err(|error| {
+            let retry = lost_connection(&error);
+            Failure { error: db_error(error, writing), retry }
+        })
+    }
 }
 
 /// The one mapping of a Diesel error to the domain's terms.
 pub(crate) fn db_error(error: DieselError, writing: Writing) -> DomainError {
+    if unavailable(&error) {
+        return DomainError::unavailable(StorageError::Query(error));
+    }
     let Some((violation, constraint)) = violation(&error) else {
-        return match (error, writing.resource()) {
-            (DieselError::NotFound, Some(resource)) => DomainError::NotFound { resource },
-            (error, _) => DomainError::internal(StorageError::Query(error)),
-        };
+        return DomainError::internal(StorageError::Query(error));
     };
     match (violation, constraint, writing) {
         (Violation::Unique, Some("users_email_unique"), _) | (Violation::Unique, None, Writing::User) => {
@@ -97,11 +140,51 @@ pub(crate) fn db_error(error: DieselError, writing: Writing) -> DomainError {
         // SQLite: the one reference a client can get wrong when writing a
         // property is its type (the owner is the authenticated caller).
         | (Violation::ForeignKey, None, Writing::Property) => {
-            DomainError::Invalid(vec![FieldError::new("property_type", "unknown property type")])
+            DomainError::Invalid(vec![FieldError::new("property_type", "must name an existing property type")])
         }
         (Violation::ForeignKey, Some("properties_owner_fk"), _) => DomainError::NotFound { resource: "user" },
         _ => DomainError::internal(StorageError::Query(error)),
     }
+}
+
+/// Whether the connection the statement ran on is gone (server restarted
+/// or shut down, network cut): nothing more will run on it.
+fn lost_connection(error: &DieselError) -> bool {
+    match error {
+        DieselError::DatabaseError(
+            DatabaseErrorKind::UnableToSendCommand | DatabaseErrorKind::ClosedConnection,
+            _,
+        ) => true,
+        // tokio-postgres reports the server's FATAL notice (57P01 and
+        // kin) as a database error without a kind of its own.
+        DieselError::DatabaseError(_, info) => {
+            let message = info.message();
+            message.starts_with("terminating connection") || message.starts_with("the database system is")
+        }
+        DieselError::BrokenTransactionManager => true,
+        _ => false,
+    }
+}
+
+/// Whether the failure is the database's state rather than the statement's:
+/// worth a 503 and a retry by the client.
+fn unavailable(error: &DieselError) -> bool {
+    if lost_connection(error) {
+        return true;
+    }
+    let DieselError::DatabaseError(kind, info) = error else {
+        return false;
+    };
+    let message = info.message();
+    matches!(kind, DatabaseErrorKind::SerializationFailure)
+        // PostgreSQL: statement_timeout (57014), deadlock (40P01), too many
+        // connections (53300).
+        || message.starts_with("canceling statement due to statement timeout")
+        || message.starts_with("deadlock detected")
+        || message.starts_with("sorry, too many clients")
+        || message.contains("too many connections")
+        // SQLite: the write lock stayed busy past busy_timeout.
+        || message.starts_with("database is locked")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,37 +211,8 @@ fn violation(error: &DieselError) -> Option<(Violation, Option<&str>)> {
 }
 
 /// A stored value that no longer passes its domain constructor.
-pub(crate) fn corrupt(what: &'static str, rule: &FieldError) -> DomainError {
+pub(crate) fn corrupt(what: &'static str, rule: &impl std::fmt::Display) -> DomainError {
     DomainError::internal(StorageError::Corrupt { what, rule: rule.to_string() })
-}
-
-/// The pool could not hand out a connection (database down, pool exhausted).
-pub(crate) fn checkout_failed(error: impl std::error::Error + Send + Sync + 'static) -> DomainError {
-    DomainError::internal(StorageError::Checkout(Box::new(error)))
-}
-
-/// The error of a repository transaction: already in domain terms, but a
-/// type of this crate so that Diesel's transaction API can build it from the
-/// errors of `BEGIN`, `COMMIT` and unannotated statements (`?`).
-#[derive(Debug)]
-pub(crate) struct Abort(pub(crate) DomainError);
-
-impl From<DieselError> for Abort {
-    fn from(error: DieselError) -> Self {
-        Self(db_error(error, Writing::Other))
-    }
-}
-
-impl From<DomainError> for Abort {
-    fn from(error: DomainError) -> Self {
-        Self(error)
-    }
-}
-
-impl From<Abort> for DomainError {
-    fn from(abort: Abort) -> Self {
-        abort.0
-    }
 }
 
 #[cfg(test)]
@@ -168,11 +222,11 @@ mod tests {
     use super::*;
 
     /// What PostgreSQL reports: a message and the constraint's name.
-    struct Named(&'static str);
+    struct Named(&'static str, &'static str);
 
     impl DatabaseErrorInformation for Named {
         fn message(&self) -> &str {
-            "violation"
+            self.1
         }
         fn details(&self) -> Option<&str> {
             None
@@ -195,7 +249,7 @@ mod tests {
     }
 
     fn postgres(kind: DatabaseErrorKind, constraint: &'static str) -> DieselError {
-        DieselError::DatabaseError(kind, Box::new(Named(constraint)))
+        DieselError::DatabaseError(kind, Box::new(Named(constraint, "violation")))
     }
 
     /// What SQLite reports: a message, no constraint name.
@@ -256,6 +310,33 @@ mod tests {
     }
 
     #[test]
+    fn a_lost_connection_is_unavailable_and_worth_a_retry() {
+        let closed = sqlite(DatabaseErrorKind::UnableToSendCommand, "connection closed");
+        let shutdown = DieselError::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new(Named("", "terminating connection due to administrator command")),
+        );
+
+        for error in [closed, shutdown] {
+            let failure = Failure::from(error);
+            assert!(failure.retry, "{failure:?}");
+            assert!(matches!(failure.error, DomainError::Unavailable(_)), "{failure:?}");
+        }
+    }
+
+    #[test]
+    fn a_busy_or_timed_out_database_is_unavailable_but_not_retried_here() {
+        let locked = sqlite(DatabaseErrorKind::Unknown, "database is locked");
+        let timeout = sqlite(DatabaseErrorKind::Unknown, "canceling statement due to statement timeout");
+
+        for error in [locked, timeout] {
+            let failure = Failure::from(error);
+            assert!(!failure.retry, "{failure:?}");
+            assert!(matches!(failure.error, DomainError::Unavailable(_)), "{failure:?}");
+        }
+    }
+
+    #[test]
     fn anything_else_is_internal() {
         let check =
             db_error(postgres(DatabaseErrorKind::CheckViolation, "rooms_area_m2_check"), Writing::Property);
@@ -265,12 +346,5 @@ mod tests {
         for error in [check, unnamed_unique, read_miss] {
             assert!(matches!(error, DomainError::Internal(_)), "{error:?}");
         }
-    }
-
-    #[test]
-    fn a_missing_row_names_what_the_statement_wrote() {
-        let error = db_error(DieselError::NotFound, Writing::Property);
-
-        assert!(matches!(error, DomainError::NotFound { resource: "property" }), "{error:?}");
     }
 }

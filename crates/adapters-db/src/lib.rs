@@ -2,19 +2,21 @@
 //! default) and PostgreSQL (production), implementing the domain's ports.
 //!
 //! [`Database`] holds a bb8 pool of one backend or the other, chosen by the
-//! URL. Each query is written once (see `connection::with_conn!`) and
+//! URL. Each query is written once (see `connection::on_connection!`) and
 //! compiled for both; only the migrations differ per backend. Diesel errors
 //! stop here: every port returns a [`realty_domain::DomainError`], mapped in
 //! one place (`errors::db_error`).
 
 mod bulk;
 mod connection;
+mod derived;
 mod errors;
 mod migrations;
-mod models;
 mod multi_insert;
 mod repositories;
+mod rows;
 mod schema;
+mod search;
 
-pub use connection::{Database, PoolOptions};
+pub use connection::{Database, PoolOptions, PoolState};
 pub use errors::DbError;

@@ -1,11 +1,14 @@
 //! The schema migrations, embedded in the binary, one folder per backend,
-//! and [`Database::migrate`] which applies the pending ones.
+//! and [`Database::migrate`] which applies the pending ones, then brings
+//! the derived data up to date with the code's folding.
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, RunQueryDsl, SqliteConnection};
 use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use realty_domain::DomainError;
 
 use crate::connection::{Database, Pools};
 use crate::errors::DbError;
@@ -14,6 +17,11 @@ const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Keyed by schema, like the migration lock, so that independent schemas
+/// (one per test) do not wait on each other.
+const LOCK_REFRESH: &str = "SELECT pg_advisory_lock(4243, hashtext(coalesce(current_schema(), '')))";
+const UNLOCK_REFRESH: &str = "SELECT pg_advisory_unlock(4243, hashtext(coalesce(current_schema(), '')))";
 
 impl Database {
     /// Applies the migrations not yet applied. Safe to call from several
@@ -24,17 +32,20 @@ impl Database {
     /// migration fails (earlier ones stay applied, each runs in its own
     /// transaction).
     pub async fn migrate(&self) -> Result<(), DbError> {
-        let applied = match &self.pools {
-            Pools::Postgres(pool) => {
+        let applied = match (&self.pools, &self.sqlite_path) {
+            (Pools::Postgres(pool), _) => {
                 // A connection of its own, outside the pool: the migration
                 // harness is synchronous and must own it on a blocking thread.
                 let conn =
                     pool.dedicated_connection().await.map_err(|error| DbError::Connect(Box::new(error)))?;
                 tokio::task::spawn_blocking(move || migrate_postgres(conn)).await
             }
-            Pools::Sqlite { path, .. } => {
+            (Pools::Sqlite(_), Some(path)) => {
                 let path = path.clone();
                 tokio::task::spawn_blocking(move || migrate_sqlite(&path)).await
+            }
+            (Pools::Sqlite(_), None) => {
+                return Err(DbError::InvalidOptions("a SQLite database without a path"));
             }
         };
         let applied =
@@ -42,7 +53,41 @@ impl Database {
         for version in &applied {
             tracing::info!(%version, backend = self.backend(), "applied migration");
         }
-        Ok(())
+        self.refresh_if_stale().await
+    }
+
+    /// Recomputes derived data made by an older folding. On PostgreSQL an
+    /// advisory lock (held on a connection of its own) makes instances
+    /// starting together take turns: the second finds the work done.
+    async fn refresh_if_stale(&self) -> Result<(), DbError> {
+        let refresh_failed = |error: DomainError| DbError::Migrate(Box::new(error));
+        if !self.derived_data_is_stale().await.map_err(refresh_failed)? {
+            return Ok(());
+        }
+        let mut lock = match &self.pools {
+            Pools::Postgres(pool) => {
+                let mut conn =
+                    pool.dedicated_connection().await.map_err(|error| DbError::Connect(Box::new(error)))?;
+                diesel_async::RunQueryDsl::execute(diesel::sql_query(LOCK_REFRESH), &mut conn)
+                    .await
+                    .map_err(|error| DbError::Migrate(Box::new(error)))?;
+                Some(conn)
+            }
+            Pools::Sqlite(_) => None,
+        };
+        let outcome = async {
+            if self.derived_data_is_stale().await? {
+                tracing::info!("recomputing city keys, summaries and search words with the current folding");
+                self.refresh_derived_data().await?;
+            }
+            Ok::<_, DomainError>(())
+        }
+        .await;
+        if let Some(conn) = &mut lock {
+            // Also released when the connection closes, right after.
+            let _ = diesel_async::RunQueryDsl::execute(diesel::sql_query(UNLOCK_REFRESH), conn).await;
+        }
+        outcome.map_err(refresh_failed)
     }
 }
 

@@ -39,9 +39,13 @@ diesel::table! {
         city -> Text,
         /// `City::key()`: what the city filter compares.
         city_key -> Text,
-        /// Denormalised count of the rooms, kept in step in the transaction
-        /// of every room write, so that room filters need no join.
+        /// The property's `Summary` (room count, bedrooms, total area, kinds
+        /// present), rewritten in the transaction of every room write, so
+        /// that filters and sorts need no join.
         room_count -> Integer,
+        bedroom_count -> Integer,
+        total_area_m2 -> Double,
+        room_kinds -> Integer,
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
@@ -76,22 +80,68 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// The folded words of a property's name and description, cut to 50
+    /// characters (the longest search word).
+    property_words (property_id, word) {
+        property_id -> BigInt,
+        word -> Text,
+    }
+}
+
+diesel::table! {
+    /// The folded words of a user's email and names.
+    user_words (user_id, word) {
+        user_id -> BigInt,
+        word -> Text,
+    }
+}
+
+diesel::table! {
+    /// The folding version each kind of derived data was computed with.
+    derived_data (name) {
+        name -> Text,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
     login_failures (id) {
         id -> BigInt,
-        email_key -> Text,
+        /// SHA-256 of the login email.
+        key_digest -> Binary,
         at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> BigInt,
+        key -> Text,
+        fingerprint -> Text,
+        status -> Nullable<Integer>,
+        /// The replayed headers, as a JSON list of pairs.
+        headers -> Nullable<Text>,
+        body -> Nullable<Binary>,
+        locked_until -> Timestamp,
+        expires_at -> Timestamp,
     }
 }
 
 diesel::joinable!(properties -> users (owner_id));
 diesel::joinable!(properties -> property_types (property_type));
 diesel::joinable!(rooms -> properties (property_id));
+diesel::joinable!(property_words -> properties (property_id));
+diesel::joinable!(user_words -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
+    user_words,
     property_types,
     properties,
+    property_words,
     rooms,
     audit_events,
     login_failures,
+    idempotency_keys,
+    derived_data,
 );

@@ -7,9 +7,8 @@ use diesel_async::RunQueryDsl;
 use realty_domain::ports::AuditLog;
 use realty_domain::{AuditEvent, DomainError, PropertyId};
 
-use crate::connection::{Database, with_conn};
-use crate::errors::{Writing, db_error};
-use crate::models::AuditRow;
+use crate::connection::{Database, on_connection};
+use crate::rows::AuditRow;
 use crate::schema::audit_events;
 
 #[async_trait]
@@ -18,15 +17,14 @@ impl AuditLog for Database {
     /// (timestamps could tie).
     #[tracing::instrument(skip_all, level = "debug", fields(property_id = property.0))]
     async fn property_history(&self, property: PropertyId) -> Result<Vec<AuditEvent>, DomainError> {
-        with_conn!(self, conn => {
+        on_connection!(self, |conn| async {
             let rows = audit_events::table
                 .filter(audit_events::property_id.eq(property.0))
                 .order_by(audit_events::id.asc())
                 .select(AuditRow::as_select())
                 .load(conn)
-                .await
-                .map_err(|error| db_error(error, Writing::Other))?;
-            rows.into_iter().map(AuditRow::into_domain).collect()
+                .await?;
+            Ok(rows.into_iter().map(AuditRow::into_domain).collect::<Result<Vec<_>, _>>()?)
         })
     }
 }

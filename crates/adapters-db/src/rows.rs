@@ -1,5 +1,5 @@
-//! Row structs (what Diesel reads and writes) and their conversions to and
-//! from the domain's types.
+//! Table rows (what Diesel reads and writes) and their conversions to and
+//! from the domain's entities.
 //!
 //! Rows coming back go through the domain's `parse` constructors, so a row
 //! that breaks a rule (edited by hand, written by an older version) is
@@ -7,22 +7,18 @@
 //! rest of the code trusts.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use diesel::QueryResult;
-use diesel::backend::Backend;
 use diesel::prelude::*;
-use diesel::query_builder::AstPass;
-use diesel::serialize::ToSql;
-use diesel::sql_types::{BigInt, Double, HasSqlType, Integer, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Text, Timestamp};
 use realty_domain::{
-    Action, AreaM2, AuditEntry, AuditEvent, BirthDate, Changes, City, Description, DomainError, Email,
-    FieldError, Floor, NewProperty, NewRoom, NewUser, PasswordHash, PersonName, Property, PropertyId,
-    PropertyName, PropertyType, PropertyUpdate, Resource, Role, Room, RoomDescription, RoomId, RoomKind,
-    RoomName, RoomUpdate, TypeName, TypeSlug, User, UserId, UserUpdate, Version,
+    Action, AreaM2, AuditEntry, AuditEvent, BirthDate, Changes, City, Description, DomainError, Email, Floor,
+    NewProperty, NewRoom, NewUser, PasswordHash, PersonName, Property, PropertyId, PropertyName,
+    PropertyType, Resource, ResourceId, Role, Room, RoomDescription, RoomId, RoomKind, RoomName, RoomUpdate,
+    Summary, TypeName, TypeSlug, User, UserId, UserUpdate, Version,
 };
 
 use crate::errors::{StorageError, corrupt};
-use crate::multi_insert::{BindRow, InsertRow};
-use crate::schema::{audit_events, login_failures, properties, property_types, rooms, users};
+use crate::multi_insert::insert_rows;
+use crate::schema::{properties, property_types, rooms, users};
 
 /// Every stored timestamp is a UTC instant without zone (see `schema`).
 pub(crate) fn stored(at: DateTime<Utc>) -> NaiveDateTime {
@@ -33,9 +29,9 @@ fn instant(stored: NaiveDateTime) -> DateTime<Utc> {
     stored.and_utc()
 }
 
-/// A count that must fit the `INTEGER` column it is stored in.
-pub(crate) fn room_count(count: usize) -> Result<i32, DomainError> {
-    i32::try_from(count).map_err(|_| DomainError::internal("room count does not fit an INTEGER column"))
+/// A count of rooms, which the domain caps far below `INTEGER`'s range.
+fn count(value: u32) -> i32 {
+    i32::try_from(value).unwrap_or(i32::MAX)
 }
 
 // ---------------------------------------------------------------- users
@@ -43,7 +39,7 @@ pub(crate) fn room_count(count: usize) -> Result<i32, DomainError> {
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub(crate) struct UserRow {
-    id: i64,
+    pub(crate) id: i64,
     email: String,
     password_hash: String,
     first_name: String,
@@ -57,7 +53,7 @@ pub(crate) struct UserRow {
 
 impl UserRow {
     pub(crate) fn into_domain(self) -> Result<User, DomainError> {
-        let broken = |rule: FieldError| corrupt("user", &rule);
+        let broken = |rule: realty_domain::ValueError| corrupt("user", &rule);
         // A stored birth date was checked against "today" when written; the
         // domain offers no constructor for stored values, so only the lower
         // bound is checked again (`NaiveDate::MAX` stands for "no upper bound").
@@ -66,8 +62,8 @@ impl UserRow {
             id: UserId(self.id),
             email: Email::parse(&self.email).map_err(broken)?,
             password_hash: PasswordHash::new(self.password_hash),
-            first_name: PersonName::parse("first_name", &self.first_name).map_err(broken)?,
-            last_name: PersonName::parse("last_name", &self.last_name).map_err(broken)?,
+            first_name: PersonName::parse(&self.first_name).map_err(broken)?,
+            last_name: PersonName::parse(&self.last_name).map_err(broken)?,
             birth_date: birth_date.map_err(broken)?,
             role: Role::parse(&self.role).map_err(broken)?,
             created_at: instant(self.created_at),
@@ -138,6 +134,14 @@ impl<'a> UserChanges<'a> {
     }
 }
 
+insert_rows! {
+    /// A word of the admin directory's index.
+    UserWordRow<'a> into user_words {
+        user_id: i64 => BigInt,
+        word: &'a str => Text,
+    }
+}
+
 // ---------------------------------------------------------------- property types
 
 #[derive(Debug, Queryable, Selectable, Insertable)]
@@ -153,9 +157,9 @@ impl PropertyTypeRow {
     }
 
     pub(crate) fn into_domain(self) -> Result<PropertyType, DomainError> {
-        let broken = |rule: FieldError| corrupt("property type", &rule);
+        let broken = |rule: realty_domain::ValueError| corrupt("property type", &rule);
         Ok(PropertyType {
-            slug: TypeSlug::parse("slug", &self.slug).map_err(broken)?,
+            slug: TypeSlug::parse(&self.slug).map_err(broken)?,
             name: TypeName::parse(&self.name).map_err(broken)?,
         })
     }
@@ -180,12 +184,12 @@ pub(crate) struct PropertyRow {
 impl PropertyRow {
     /// `rooms` are this property's, in id order.
     pub(crate) fn into_domain(self, rooms: Vec<Room>) -> Result<Property, DomainError> {
-        let broken = |rule: FieldError| corrupt("property", &rule);
+        let broken = |rule: realty_domain::ValueError| corrupt("property", &rule);
         Ok(Property {
             id: PropertyId(self.id),
             name: PropertyName::parse(&self.name).map_err(broken)?,
             description: Description::parse(&self.description).map_err(broken)?,
-            property_type: TypeSlug::parse("property_type", &self.property_type).map_err(broken)?,
+            property_type: TypeSlug::parse(&self.property_type).map_err(broken)?,
             city: City::parse(&self.city).map_err(broken)?,
             owner_id: UserId(self.owner_id),
             version: Version(self.version),
@@ -206,103 +210,122 @@ pub(crate) struct NewPropertyRow<'a> {
     city: &'a str,
     city_key: String,
     room_count: i32,
+    bedroom_count: i32,
+    total_area_m2: f64,
+    room_kinds: i32,
     version: i64,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
 }
 
 impl<'a> NewPropertyRow<'a> {
-    pub(crate) fn new(property: &'a NewProperty) -> Result<Self, DomainError> {
+    pub(crate) fn new(property: &'a NewProperty) -> Self {
         let at = stored(property.at);
-        Ok(Self {
+        let summary = property.summary();
+        Self {
             owner_id: property.owner_id.0,
             name: property.name.as_str(),
             description: property.description.as_str(),
             property_type: property.property_type.as_str(),
             city: property.city.as_str(),
             city_key: property.city.key().as_str().to_owned(),
-            room_count: room_count(property.rooms.len())?,
+            room_count: count(summary.room_count),
+            bedroom_count: count(summary.bedroom_count),
+            total_area_m2: summary.total_area_m2,
+            room_kinds: summary.kinds.bits(),
             version: Version::INITIAL.0,
             created_at: at,
             updated_at: at,
-        })
+        }
     }
 }
 
-impl InsertRow for NewPropertyRow<'_> {
-    const INSERT_INTO: &'static str = "INSERT INTO properties (owner_id, name, description, property_type, city, \
-                                       city_key, room_count, version, created_at, updated_at) VALUES ";
-    const RETURNING: &'static str = " RETURNING id";
-    type Returned = BigInt;
-}
-
-impl<DB> BindRow<DB> for NewPropertyRow<'_>
-where
-    DB: Backend + HasSqlType<BigInt> + HasSqlType<Text> + HasSqlType<Integer> + HasSqlType<Timestamp>,
-    i64: ToSql<BigInt, DB>,
-    str: ToSql<Text, DB>,
-    String: ToSql<Text, DB>,
-    i32: ToSql<Integer, DB>,
-    NaiveDateTime: ToSql<Timestamp, DB>,
-{
-    fn push_values<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        out.push_bind_param::<BigInt, _>(&self.owner_id)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(self.name)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(self.description)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(self.property_type)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(self.city)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(&self.city_key)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Integer, _>(&self.room_count)?;
-        out.push_sql(", ");
-        out.push_bind_param::<BigInt, _>(&self.version)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Timestamp, _>(&self.created_at)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Timestamp, _>(&self.updated_at)
-    }
-}
-
-/// The property's own columns of a change; the version, `updated_at` and
-/// room count are set by the statement itself (relative to the stored row).
+/// A property as an edit left it: every column a write may change, written
+/// from the in-memory result so that the row and the answer agree.
 #[derive(Debug, AsChangeset)]
 #[diesel(table_name = properties)]
-pub(crate) struct PropertyChanges<'a> {
-    name: Option<&'a str>,
-    description: Option<&'a str>,
-    property_type: Option<&'a str>,
-    city: Option<&'a str>,
-    city_key: Option<String>,
+pub(crate) struct PropertyState<'a> {
+    name: &'a str,
+    description: &'a str,
+    property_type: &'a str,
+    city: &'a str,
+    city_key: String,
+    room_count: i32,
+    bedroom_count: i32,
+    total_area_m2: f64,
+    room_kinds: i32,
+    version: i64,
     updated_at: NaiveDateTime,
 }
 
-impl<'a> PropertyChanges<'a> {
-    /// Only `updated_at`: what a room write changes on its property.
-    pub(crate) fn touch(at: DateTime<Utc>) -> Self {
-        Self {
-            name: None,
-            description: None,
-            property_type: None,
-            city: None,
-            city_key: None,
-            updated_at: stored(at),
-        }
+impl<'a> PropertyState<'a> {
+    pub(crate) fn of(property: &'a Property) -> Self {
+        let summary = property.summary();
+        Self::with_summary(property, &summary)
     }
 
-    pub(crate) fn new(update: &'a PropertyUpdate, at: DateTime<Utc>) -> Self {
+    pub(crate) fn with_summary(property: &'a Property, summary: &Summary) -> Self {
         Self {
-            name: update.name.as_ref().map(PropertyName::as_str),
-            description: update.description.as_ref().map(Description::as_str),
-            property_type: update.property_type.as_ref().map(TypeSlug::as_str),
-            city: update.city.as_ref().map(City::as_str),
-            city_key: update.city.as_ref().map(|city| city.key().as_str().to_owned()),
-            updated_at: stored(at),
+            name: property.name.as_str(),
+            description: property.description.as_str(),
+            property_type: property.property_type.as_str(),
+            city: property.city.as_str(),
+            city_key: property.city.key().as_str().to_owned(),
+            room_count: count(summary.room_count),
+            bedroom_count: count(summary.bedroom_count),
+            total_area_m2: summary.total_area_m2,
+            room_kinds: summary.kinds.bits(),
+            version: property.version.0,
+            updated_at: stored(property.updated_at),
         }
+    }
+}
+
+insert_rows! {
+    /// Many properties at once (`realty seed --properties N`).
+    BulkPropertyRow<'a> into properties {
+        owner_id: i64 => BigInt,
+        name: &'a str => Text,
+        description: &'a str => Text,
+        property_type: &'a str => Text,
+        city: &'a str => Text,
+        city_key: String => Text,
+        room_count: i32 => diesel::sql_types::Integer,
+        bedroom_count: i32 => diesel::sql_types::Integer,
+        total_area_m2: f64 => diesel::sql_types::Double,
+        room_kinds: i32 => diesel::sql_types::Integer,
+        version: i64 => BigInt,
+        created_at: NaiveDateTime => Timestamp,
+        updated_at: NaiveDateTime => Timestamp,
+    }
+}
+
+impl<'a> BulkPropertyRow<'a> {
+    pub(crate) fn new(property: &'a NewProperty) -> Self {
+        let row = NewPropertyRow::new(property);
+        Self {
+            owner_id: row.owner_id,
+            name: row.name,
+            description: row.description,
+            property_type: row.property_type,
+            city: row.city,
+            city_key: row.city_key,
+            room_count: row.room_count,
+            bedroom_count: row.bedroom_count,
+            total_area_m2: row.total_area_m2,
+            room_kinds: row.room_kinds,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+insert_rows! {
+    /// A word of the search index.
+    PropertyWordRow<'a> into property_words {
+        property_id: i64 => BigInt,
+        word: &'a str => Text,
     }
 }
 
@@ -322,7 +345,7 @@ pub(crate) struct RoomRow {
 
 impl RoomRow {
     pub(crate) fn into_domain(self) -> Result<Room, DomainError> {
-        let broken = |rule: FieldError| corrupt("room", &rule);
+        let broken = |rule: realty_domain::ValueError| corrupt("room", &rule);
         Ok(Room {
             id: RoomId(self.id),
             property_id: PropertyId(self.property_id),
@@ -340,15 +363,16 @@ impl RoomRow {
     }
 }
 
-#[derive(Debug, Insertable)]
-#[diesel(table_name = rooms, treat_none_as_default_value = false)]
-pub(crate) struct NewRoomRow<'a> {
-    property_id: i64,
-    name: &'a str,
-    kind: &'static str,
-    area_m2: f64,
-    floor: Option<i32>,
-    description: Option<&'a str>,
+insert_rows! {
+    /// A room to insert.
+    NewRoomRow<'a> into rooms {
+        property_id: i64 => BigInt,
+        name: &'a str => Text,
+        kind: &'static str => Text,
+        area_m2: f64 => diesel::sql_types::Double,
+        floor: Option<i32> => diesel::sql_types::Nullable<diesel::sql_types::Integer>,
+        description: Option<&'a str> => diesel::sql_types::Nullable<Text>,
+    }
 }
 
 impl<'a> NewRoomRow<'a> {
@@ -364,37 +388,6 @@ impl<'a> NewRoomRow<'a> {
     }
 }
 
-impl InsertRow for NewRoomRow<'_> {
-    const INSERT_INTO: &'static str =
-        "INSERT INTO rooms (property_id, name, kind, area_m2, floor, description) VALUES ";
-    /// The columns of [`RoomRow`], in its field order.
-    const RETURNING: &'static str = " RETURNING id, property_id, name, kind, area_m2, floor, description";
-    type Returned = (BigInt, BigInt, Text, Text, Double, Nullable<Integer>, Nullable<Text>);
-}
-
-impl<DB> BindRow<DB> for NewRoomRow<'_>
-where
-    DB: Backend + HasSqlType<BigInt> + HasSqlType<Text> + HasSqlType<Double> + HasSqlType<Integer>,
-    i64: ToSql<BigInt, DB>,
-    str: ToSql<Text, DB>,
-    f64: ToSql<Double, DB>,
-    i32: ToSql<Integer, DB>,
-{
-    fn push_values<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        out.push_bind_param::<BigInt, _>(&self.property_id)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(self.name)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(self.kind)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Double, _>(&self.area_m2)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Nullable<Integer>, _>(&self.floor)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Nullable<Text>, _>(&self.description)
-    }
-}
-
 /// `None` leaves a column alone; `Some(None)` sets it to NULL.
 #[derive(Debug, AsChangeset)]
 #[diesel(table_name = rooms)]
@@ -407,7 +400,8 @@ pub(crate) struct RoomChanges<'a> {
 }
 
 impl<'a> RoomChanges<'a> {
-    /// `None` when the update changes nothing (an empty `SET` is no SQL).
+    /// `None` when the update changes no column (Diesel cannot write an
+    /// empty `SET`).
     pub(crate) fn new(update: &'a RoomUpdate) -> Option<Self> {
         let changes = Self {
             name: update.name.as_ref().map(RoomName::as_str),
@@ -425,10 +419,10 @@ impl<'a> RoomChanges<'a> {
     }
 }
 
-// ---------------------------------------------------------------- audit
+// ---------------------------------------------------------------- audit events
 
 #[derive(Debug, Queryable, Selectable)]
-#[diesel(table_name = audit_events, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+#[diesel(table_name = crate::schema::audit_events, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub(crate) struct AuditRow {
     id: i64,
     at: NaiveDateTime,
@@ -442,40 +436,50 @@ pub(crate) struct AuditRow {
 
 impl AuditRow {
     pub(crate) fn into_domain(self) -> Result<AuditEvent, DomainError> {
-        let unknown = |what: &str| corrupt("audit event", &FieldError::new(what, "unknown value"));
+        let unknown = |what: &str| corrupt("audit event", &format!("unknown {what}"));
+        let resource = Resource::parse(&self.resource).ok_or_else(|| unknown("resource"))?;
+        // The text column holds either kind of id; the resource says which.
+        let resource_id = match resource {
+            Resource::PropertyType => ResourceId::Slug(self.resource_id),
+            Resource::User | Resource::Property | Resource::Room => {
+                ResourceId::Number(self.resource_id.parse().map_err(|_| unknown("resource id"))?)
+            }
+        };
         Ok(AuditEvent {
             id: self.id,
             at: instant(self.at),
             actor_id: UserId(self.actor_id),
             action: Action::parse(&self.action).ok_or_else(|| unknown("action"))?,
-            resource: Resource::parse(&self.resource).ok_or_else(|| unknown("resource"))?,
-            resource_id: self.resource_id,
+            resource,
+            resource_id,
             property_id: self.property_id.map(PropertyId),
             changes: serde_json::from_str::<Changes>(&self.changes)
-                .map_err(|error| DomainError::internal(StorageError::Changes(error)))?,
+                .map_err(|error| DomainError::internal(StorageError::Json(error)))?,
         })
     }
 }
 
-#[derive(Debug, Insertable)]
-#[diesel(table_name = audit_events, treat_none_as_default_value = false)]
-pub(crate) struct NewAuditRow {
-    at: NaiveDateTime,
-    actor_id: i64,
-    action: &'static str,
-    resource: &'static str,
-    resource_id: String,
-    property_id: Option<i64>,
-    changes: String,
+insert_rows! {
+    /// An audit event, recorded in the transaction of the write it describes.
+    NewAuditRow<'a> into audit_events {
+        at: NaiveDateTime => Timestamp,
+        actor_id: i64 => BigInt,
+        action: &'a str => Text,
+        resource: &'a str => Text,
+        resource_id: String => Text,
+        property_id: Option<i64> => diesel::sql_types::Nullable<BigInt>,
+        changes: String => Text,
+    }
 }
 
-impl NewAuditRow {
-    /// The event of `entry` on `resource`. The actor is `entry.actor_id`, or
-    /// `self_actor` when the entry has none (a user registering themself).
+impl NewAuditRow<'static> {
+    /// The event of `entry` on the resource `id`. The actor is
+    /// `entry.actor_id`, or `self_actor` when the entry has none (a user
+    /// registering themself).
     pub(crate) fn new(
         entry: &AuditEntry,
+        id: ResourceId,
         resource: Resource,
-        resource_id: String,
         property: Option<PropertyId>,
         self_actor: Option<UserId>,
     ) -> Result<Self, DomainError> {
@@ -488,19 +492,10 @@ impl NewAuditRow {
             actor_id: actor.0,
             action: entry.action.as_str(),
             resource: resource.as_str(),
-            resource_id,
+            resource_id: id.to_string(),
             property_id: property.map(|id| id.0),
             changes: serde_json::to_string(&entry.changes)
-                .map_err(|error| DomainError::internal(StorageError::Changes(error)))?,
+                .map_err(|error| DomainError::internal(StorageError::Json(error)))?,
         })
     }
-}
-
-// ---------------------------------------------------------------- login failures
-
-#[derive(Debug, Insertable)]
-#[diesel(table_name = login_failures)]
-pub(crate) struct NewLoginFailure<'a> {
-    pub(crate) email_key: &'a str,
-    pub(crate) at: NaiveDateTime,
 }

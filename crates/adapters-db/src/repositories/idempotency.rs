@@ -1,0 +1,133 @@
+//! [`IdempotencyStore`] on the database: the answers to creations sent with
+//! an `Idempotency-Key`, shared by every instance.
+//!
+//! A claim is an `INSERT … ON CONFLICT DO NOTHING`: of two requests racing
+//! for a new key, the database lets exactly one row in. A key whose record
+//! expired, or whose unanswered claim outlived its lease, is taken over by a
+//! conditional `UPDATE`, which again only one racer can win.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use diesel::{BoolExpressionMethods, ExpressionMethods, Insertable, OptionalExtension, QueryDsl};
+use diesel_async::RunQueryDsl;
+use realty_domain::ports::{Claim, IdempotencyStore, StoredResponse};
+use realty_domain::{DomainError, UserId};
+
+use crate::connection::{Database, on_connection};
+use crate::errors::StorageError;
+use crate::rows::stored;
+use crate::schema::idempotency_keys as keys;
+
+#[async_trait]
+impl IdempotencyStore for Database {
+    #[tracing::instrument(skip_all, level = "debug", fields(user_id = user.0))]
+    async fn claim(
+        &self,
+        user: UserId,
+        key: &str,
+        fingerprint: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Claim, DomainError> {
+        let (now, lease_until) = (stored(now), stored(lease_until));
+        on_connection!(self, |conn| async {
+            let inserted = (
+                keys::user_id.eq(user.0),
+                keys::key.eq(key),
+                keys::fingerprint.eq(fingerprint),
+                keys::locked_until.eq(lease_until),
+                keys::expires_at.eq(lease_until),
+            )
+                .insert_into(keys::table)
+                .on_conflict_do_nothing()
+                .execute(conn)
+                .await?;
+            if inserted == 1 {
+                return Ok(Claim::Claimed);
+            }
+            let this_key = keys::table.filter(keys::user_id.eq(user.0)).filter(keys::key.eq(key));
+            let stale = keys::expires_at.lt(now).or(keys::status.is_null().and(keys::locked_until.lt(now)));
+            let taken_over = diesel::update(this_key.filter(stale))
+                .set((
+                    keys::fingerprint.eq(fingerprint),
+                    keys::status.eq(None::<i32>),
+                    keys::headers.eq(None::<String>),
+                    keys::body.eq(None::<Vec<u8>>),
+                    keys::locked_until.eq(lease_until),
+                    keys::expires_at.eq(lease_until),
+                ))
+                .execute(conn)
+                .await?;
+            if taken_over == 1 {
+                return Ok(Claim::Claimed);
+            }
+            let record: Option<(String, Option<i32>, Option<String>, Option<Vec<u8>>)> = this_key
+                .select((keys::fingerprint, keys::status, keys::headers, keys::body))
+                .first(conn)
+                .await
+                .optional()?;
+            Ok(match record {
+                // Purged between our statements: the next attempt claims it.
+                None => Claim::InProgress,
+                Some((kept, _, _, _)) if kept != fingerprint => Claim::Mismatch,
+                Some((_, None, _, _)) => Claim::InProgress,
+                Some((_, Some(status), headers, body)) => {
+                    let headers: Vec<(String, String)> =
+                        serde_json::from_str(headers.as_deref().unwrap_or("[]"))
+                            .map_err(|error| DomainError::internal(StorageError::Json(error)))?;
+                    let status = u16::try_from(status).map_err(DomainError::internal)?;
+                    Claim::Replay(StoredResponse { status, headers, body: body.unwrap_or_default() })
+                }
+            })
+        })
+    }
+
+    #[tracing::instrument(skip_all, level = "debug", fields(user_id = user.0))]
+    async fn complete(
+        &self,
+        user: UserId,
+        key: &str,
+        response: StoredResponse,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        let headers = serde_json::to_string(&response.headers)
+            .map_err(|error| DomainError::internal(StorageError::Json(error)))?;
+        let response = &response;
+        on_connection!(self, |conn| async {
+            diesel::update(keys::table.filter(keys::user_id.eq(user.0)).filter(keys::key.eq(key)))
+                .set((
+                    keys::status.eq(i32::from(response.status)),
+                    keys::headers.eq(&headers),
+                    keys::body.eq(&response.body),
+                    keys::expires_at.eq(stored(expires_at)),
+                ))
+                .execute(conn)
+                .await?;
+            Ok(())
+        })
+    }
+
+    #[tracing::instrument(skip_all, level = "debug", fields(user_id = user.0))]
+    async fn release(&self, user: UserId, key: &str) -> Result<(), DomainError> {
+        on_connection!(self, |conn| async {
+            diesel::delete(
+                keys::table
+                    .filter(keys::user_id.eq(user.0))
+                    .filter(keys::key.eq(key))
+                    .filter(keys::status.is_null()),
+            )
+            .execute(conn)
+            .await?;
+            Ok(())
+        })
+    }
+
+    #[tracing::instrument(skip_all, level = "debug")]
+    async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, DomainError> {
+        let now = stored(now);
+        on_connection!(self, |conn| async {
+            let purged = diesel::delete(keys::table.filter(keys::expires_at.lt(now))).execute(conn).await?;
+            Ok(u64::try_from(purged).unwrap_or(u64::MAX))
+        })
+    }
+}

@@ -1,0 +1,158 @@
+//! The searches behind `GET /properties` and `GET /users`, built once for
+//! both backends: each filter a condition on a stored column, each sort an
+//! index order, each page a keyset position — never an OFFSET.
+//!
+//! Each is a macro that expands to the query inside the `on_connection!`
+//! block that runs it, because that is where the backend is known: Diesel
+//! can box a query for one backend, not for "any backend" without a wall of
+//! trait bounds. The macros only build an expression; they neither return
+//! nor use `?`.
+//!
+//! A keyset condition is written `sort <= v AND (sort < v OR id < last)`
+//! (the ascending order flips each comparison) rather than as the row
+//! comparison `(sort, id) < (v, last)`: both backends read it as an index
+//! range starting at `v`, with the id test filtering only the rows that tie
+//! on `v`.
+
+/// Orders `$page` by `$column` then id, in one direction, starting after
+/// the keyset `$after` (whose value, destructured by `$pattern`, is
+/// converted by `$value` to the column's type). A keyset of another sort
+/// cannot reach here: the cursor names its sort and is refused for another.
+macro_rules! ordered_by {
+    ($page:expr, $column:expr, $descending:expr, $after:expr, $pattern:pat => $value:expr) => {{
+        let mut page = $page;
+        if let Some(::realty_domain::Keyset { value: $pattern, id }) = $after {
+            let value = $value;
+            page = if $descending {
+                page.filter(
+                    $column.le(value).and($column.lt(value).or($crate::schema::properties::id.lt(id.0))),
+                )
+            } else {
+                page.filter(
+                    $column.ge(value).and($column.gt(value).or($crate::schema::properties::id.gt(id.0))),
+                )
+            };
+        }
+        if $descending {
+            page.order_by(($column.desc(), $crate::schema::properties::id.desc()))
+        } else {
+            page.order_by(($column.asc(), $crate::schema::properties::id.asc()))
+        }
+    }};
+}
+
+pub(crate) use ordered_by;
+
+/// The page of properties `$query` (a `&PropertyQuery`) asks for, with one
+/// row more than its limit (to tell whether another page follows).
+macro_rules! property_page {
+    ($query:expr) => {{
+    use ::diesel::prelude::*;
+    use $crate::schema::{properties, property_words};
+    use ::realty_domain::{SortKey, SortValue};
+    let query: &::realty_domain::PropertyQuery = $query;
+    let mut page = properties::table.select($crate::rows::PropertyRow::as_select()).into_boxed();
+    if !query.cities.is_empty() {
+        page = page.filter(properties::city_key.eq_any(query.cities.iter().map(|key| key.as_str())));
+    }
+    if !query.types.is_empty() {
+        page = page.filter(properties::property_type.eq_any(query.types.iter().map(|slug| slug.as_str())));
+    }
+    if let Some(owner) = query.owner {
+        page = page.filter(properties::owner_id.eq(owner.0));
+    }
+    // Bounds beyond the column's range saturate: a minimum above it matches
+    // nothing, a maximum above it everything.
+    if let Some(min) = query.min_rooms {
+        page = page.filter(properties::room_count.ge($crate::search::saturate(min)));
+    }
+    if let Some(max) = query.max_rooms {
+        page = page.filter(properties::room_count.le($crate::search::saturate(max)));
+    }
+    if let Some(min) = query.min_bedrooms {
+        page = page.filter(properties::bedroom_count.ge($crate::search::saturate(min)));
+    }
+    if let Some(min) = query.min_area {
+        page = page.filter(properties::total_area_m2.ge(min));
+    }
+    if let Some(max) = query.max_area {
+        page = page.filter(properties::total_area_m2.le(max));
+    }
+    if !query.has.is_empty() {
+        let required = query.has.bits();
+        page = page.filter(
+            ::diesel::dsl::sql::<::diesel::sql_types::Bool>("(room_kinds & ")
+                .bind::<::diesel::sql_types::Integer, _>(required)
+                .sql(") = ")
+                .bind::<::diesel::sql_types::Integer, _>(required),
+        );
+    }
+    for word in &query.words {
+        page = page.filter(::diesel::dsl::exists(
+            property_words::table
+                .filter(property_words::property_id.eq(properties::id))
+                .filter(property_words::word.ge(word.as_str()))
+                .filter(property_words::word.lt(word.upper_bound())),
+        ));
+    }
+    if let Some(since) = query.updated_since {
+        page = page.filter(properties::updated_at.ge($crate::rows::stored(since)));
+    }
+    let limit = i64::from(query.limit) + 1;
+    let descending = query.sort.descending;
+    match query.sort.key {
+        SortKey::CreatedAt => $crate::search::ordered_by!(
+            page, properties::created_at, descending, query.after,
+            SortValue::Instant(at) => $crate::rows::stored(at)
+        ),
+        SortKey::UpdatedAt => $crate::search::ordered_by!(
+            page, properties::updated_at, descending, query.after,
+            SortValue::Instant(at) => $crate::rows::stored(at)
+        ),
+        SortKey::TotalArea => $crate::search::ordered_by!(
+            page, properties::total_area_m2, descending, query.after, SortValue::Area(area) => area
+        ),
+        SortKey::RoomCount => $crate::search::ordered_by!(
+            page, properties::room_count, descending, query.after,
+            SortValue::Count(n) => $crate::search::saturate(n)
+        ),
+    }
+    .limit(limit)
+    }};
+}
+
+pub(crate) use property_page;
+
+/// The page of users `$query` (a `&UserQuery`) asks for, newest first, with
+/// one row more than its limit.
+macro_rules! user_page {
+    ($query:expr) => {{
+        use ::diesel::prelude::*;
+        use $crate::schema::{user_words, users};
+        let query: &::realty_domain::UserQuery = $query;
+        let mut page = users::table.select($crate::rows::UserRow::as_select()).into_boxed();
+        if let Some(role) = query.role {
+            page = page.filter(users::role.eq(role.as_str()));
+        }
+        for word in &query.words {
+            page = page.filter(::diesel::dsl::exists(
+                user_words::table
+                    .filter(user_words::user_id.eq(users::id))
+                    .filter(user_words::word.ge(word.as_str()))
+                    .filter(user_words::word.lt(word.upper_bound())),
+            ));
+        }
+        if let Some(after) = query.after {
+            page = page.filter(users::id.lt(after.0));
+        }
+        page.order_by(users::id.desc()).limit(i64::from(query.limit) + 1)
+    }};
+}
+
+pub(crate) use user_page;
+
+/// A count the domain bounds far below `INTEGER`'s range, or the range's
+/// end when a query asks beyond it.
+pub(crate) fn saturate(value: u32) -> i32 {
+    i32::try_from(value).unwrap_or(i32::MAX)
+}
