@@ -84,7 +84,7 @@ pub async fn serve(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    let connection_permits = Arc::new(Semaphore::new(config.max_connections));
+    let connection_permits = Arc::new(Semaphore::new(config.max_connections.min(Semaphore::MAX_PERMITS)));
     let refusal_permits = Arc::new(Semaphore::new(MAX_CONCURRENT_REFUSALS));
     let (start_shutdown, shutdown_started) = watch::channel(());
     let mut connections = JoinSet::new();
@@ -131,7 +131,7 @@ pub async fn serve(
     })
     .await;
     if drained.is_err() {
-        tracing::debug!(connections = connections.len(), "shutdown grace elapsed, cutting connections");
+        tracing::warn!(connections = connections.len(), "shutdown grace elapsed, cutting connections");
         connections.shutdown().await;
     }
     Ok(())
@@ -235,14 +235,18 @@ impl Activity {
     /// timeout instead, once.
     fn bytes_read(&self) {
         let now = self.now();
-        self.last_byte_moved.store(now, Ordering::Relaxed);
+        self.moved_at(now);
         if self.requests_in_flight.load(Ordering::Relaxed) == 0 {
             let _ = self.head_began.compare_exchange(NO_HEAD, now, Ordering::Relaxed, Ordering::Relaxed);
         }
     }
 
     fn bytes_written(&self) {
-        self.last_byte_moved.store(self.now(), Ordering::Relaxed);
+        self.moved_at(self.now());
+    }
+
+    fn moved_at(&self, now: u64) {
+        self.last_byte_moved.store(now, Ordering::Relaxed);
     }
 
     fn request_started(&self) {
@@ -253,7 +257,8 @@ impl Activity {
 
     fn request_finished(&self) {
         self.requests_in_flight.fetch_sub(1, Ordering::Relaxed);
-        self.bytes_written();
+        // The idle clock starts when the answer is ready, not when the last request byte arrived.
+        self.moved_at(self.now());
     }
 
     fn never_received_a_request(&self) -> bool {
