@@ -12,6 +12,7 @@ pub mod extract;
 mod middleware;
 mod openapi;
 mod routes;
+pub mod server;
 mod state;
 
 use std::time::Duration;
