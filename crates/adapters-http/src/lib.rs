@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 mod middleware;
 mod openapi;
+pub mod rate_limit;
 mod routes;
 pub mod server;
 mod state;
