@@ -1,8 +1,10 @@
 //! The one HTTP error type: every failure becomes an RFC 9457 problem.
 //!
-//! Building the response has no side effect. For a 500 the cause travels in
-//! a response extension to the `problems` middleware, which logs it with the
-//! request id and answers with nothing but that id.
+//! Each [`ApiError`] variant documents its status; [`ProblemType`] gives
+//! each kind of problem its one `type` URI and its one title. Building the
+//! response has no side effect: for a 500 (and a 503 from storage) the cause
+//! travels in a response extension to the `problems` middleware, which logs
+//! it with the request id and answers with nothing but that id.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -13,6 +15,11 @@ use utoipa::ToSchema;
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// How long a client should wait before retrying a 503 (storage down or
+/// overloaded): long enough for a restart or a failover, short enough not
+/// to strand a client once it is over.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 2;
 
 /// An RFC 9457 problem details document.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -26,23 +33,28 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub struct Problem {
     /// A URI naming the kind of problem; stable, for programs to switch on.
     #[serde(rename = "type")]
-    pub kind: String,
-    /// A short summary of the kind of problem.
-    pub title: String,
+    #[schema(example = "urn:realty:problem:not-found")]
+    pub kind: &'static str,
+    /// A short summary of the kind of problem, the same for every problem of
+    /// a type.
+    pub title: &'static str,
     /// The HTTP status code.
     pub status: u16,
     /// What went wrong this time, for people.
     pub detail: String,
-    /// The fields that break a rule (validation problems only).
+    /// Each field or query parameter that breaks a rule; present on every
+    /// 422 and on every 400 about query parameters.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ProblemField>,
 }
 
-/// One broken rule of a validation problem.
+/// One broken rule of a problem.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProblemField {
-    /// The field, as the client spelled it (`rooms[1].area_m2`).
+    /// The field as the client spelled it (`rooms[1].area_m2`), or the query
+    /// parameter (`min_area`); `""` for the body as a whole.
     pub field: String,
+    /// The rule broken.
     pub message: String,
 }
 
@@ -52,147 +64,195 @@ impl From<FieldError> for ProblemField {
     }
 }
 
-/// The cause of a 500, handed to the `problems` middleware to log.
-#[derive(Debug, Clone)]
-pub(crate) struct InternalCause(pub String);
+/// The kinds of problem, each with its one `type` URI and title.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemType {
+    BadRequest,
+    InvalidQuery,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    NotAcceptable,
+    Conflict,
+    PreconditionFailed,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    Validation,
+    TooManyAttempts,
+    RateLimited,
+    Unavailable,
+    Timeout,
+    Internal,
+}
 
-/// An HTTP error on its way to becoming a problem response. Boxed: it
-/// travels in every handler's `Result`, which should stay small.
-#[derive(Debug)]
-pub struct ApiError(Box<Details>);
+impl ProblemType {
+    pub fn uri(self) -> &'static str {
+        match self {
+            Self::BadRequest => "urn:realty:problem:bad-request",
+            Self::InvalidQuery => "urn:realty:problem:invalid-query",
+            Self::Unauthenticated => "urn:realty:problem:unauthenticated",
+            Self::Forbidden => "urn:realty:problem:forbidden",
+            Self::NotFound => "urn:realty:problem:not-found",
+            Self::MethodNotAllowed => "urn:realty:problem:method-not-allowed",
+            Self::NotAcceptable => "urn:realty:problem:not-acceptable",
+            Self::Conflict => "urn:realty:problem:conflict",
+            Self::PreconditionFailed => "urn:realty:problem:precondition-failed",
+            Self::PayloadTooLarge => "urn:realty:problem:payload-too-large",
+            Self::UnsupportedMediaType => "urn:realty:problem:unsupported-media-type",
+            Self::Validation => "urn:realty:problem:validation",
+            Self::TooManyAttempts => "urn:realty:problem:too-many-attempts",
+            Self::RateLimited => "urn:realty:problem:rate-limited",
+            Self::Unavailable => "urn:realty:problem:unavailable",
+            Self::Timeout => "urn:realty:problem:timeout",
+            Self::Internal => "urn:realty:problem:internal",
+        }
+    }
 
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::BadRequest => "Malformed request",
+            Self::InvalidQuery => "Invalid query parameters",
+            Self::Unauthenticated => "Authentication required",
+            Self::Forbidden => "Forbidden",
+            Self::NotFound => "Not found",
+            Self::MethodNotAllowed => "Method not allowed",
+            Self::NotAcceptable => "Not acceptable",
+            Self::Conflict => "Conflict",
+            Self::PreconditionFailed => "Precondition failed",
+            Self::PayloadTooLarge => "Request body too large",
+            Self::UnsupportedMediaType => "Unsupported media type",
+            Self::Validation => "Invalid request content",
+            Self::TooManyAttempts => "Too many failed attempts",
+            Self::RateLimited => "Too many requests",
+            Self::Unavailable => "Service unavailable",
+            Self::Timeout => "Request took too long",
+            Self::Internal => "Internal server error",
+        }
+    }
+}
+
+/// An HTTP error on its way to becoming a problem response.
 #[derive(Debug)]
-struct Details {
-    status: StatusCode,
-    kind: &'static str,
-    title: &'static str,
-    detail: String,
-    errors: Vec<ProblemField>,
-    retry_after_secs: Option<u64>,
-    /// `Some(error code)` adds `WWW-Authenticate: Bearer …` (RFC 6750).
-    bearer_challenge: Option<Option<&'static str>>,
-    internal_cause: Option<String>,
+pub enum ApiError {
+    /// 400: the request is malformed (JSON syntax, a header, a path
+    /// segment, the body stopped arriving).
+    BadRequest(String),
+    /// 400: query parameters that break a rule, each named.
+    InvalidQuery(Vec<FieldError>),
+    /// 401 with a `WWW-Authenticate: Bearer` challenge; `code` is RFC
+    /// 6750's `error`, `None` when no credentials were sent at all.
+    Unauthenticated { detail: &'static str, code: Option<&'static str> },
+    /// 403: the caller is known but may not do this.
+    Forbidden(&'static str),
+    /// 404: no such resource (for everyone, whatever their rights).
+    NotFound(String),
+    /// 409: the request collides with the current state.
+    Conflict(String),
+    /// 412: `If-Match` names no current version.
+    PreconditionFailed { current: i64 },
+    /// 413: the body is larger than the limit.
+    PayloadTooLarge,
+    /// 415: the body is not JSON.
+    UnsupportedMediaType,
+    /// 422: body fields that break a rule, each named.
+    Invalid(Vec<FieldError>),
+    /// 429 with `Retry-After`: too many failed logins for one email.
+    TooManyAttempts { retry_after_secs: u64 },
+    /// 429 with `Retry-After`: the client's rate limit is spent.
+    RateLimited { retry_after_secs: u64 },
+    /// 503 with `Retry-After`: storage is unreachable or did not answer in
+    /// time; `cause` is logged, never sent.
+    Unavailable { cause: String },
+    /// 500; `cause` is logged, never sent.
+    Internal { cause: String },
 }
 
 impl ApiError {
-    fn new(status: StatusCode, kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        Self(Box::new(Details {
-            status,
-            kind,
-            title,
-            detail: detail.into(),
-            errors: Vec::new(),
-            retry_after_secs: None,
-            bearer_challenge: None,
-            internal_cause: None,
-        }))
+    pub fn status(&self) -> StatusCode {
+        self.problem_type().status()
     }
 
-    /// 400: the request is syntactically wrong (bad JSON, bad query, bad id).
-    pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad-request", "Malformed request", detail)
-    }
-
-    /// 400 with the offending query parameters listed.
-    pub fn bad_query(errors: Vec<FieldError>) -> Self {
-        let mut error = Self::bad_request(summary(errors.len(), "query parameter"));
-        error.0.errors = errors.into_iter().map(Into::into).collect();
-        error
-    }
-
-    /// 401 with a bearer challenge; `error_code` is RFC 6750's `error`.
-    pub fn unauthenticated(detail: impl Into<String>, error_code: Option<&'static str>) -> Self {
-        let mut error =
-            Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required", detail);
-        error.0.bearer_challenge = Some(error_code);
-        error
-    }
-
-    pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
-    }
-
-    /// 413: the body is larger than the configured limit.
-    pub fn payload_too_large(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Request body too large", detail)
-    }
-
-    pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
-            "Unsupported media type",
-            detail,
-        )
-    }
-
-    /// 422 for a body that is valid JSON but not of the expected shape.
-    pub fn unprocessable(field: Option<String>, message: impl Into<String>) -> Self {
-        let message = message.into();
-        let mut error =
-            Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "Invalid request content", "");
-        match field {
-            Some(field) => {
-                error.0.detail = format!("{field}: {message}");
-                error.0.errors.push(ProblemField { field, message });
-            }
-            None => error.0.detail = message,
+    pub fn problem_type(&self) -> ProblemType {
+        match self {
+            Self::BadRequest(_) => ProblemType::BadRequest,
+            Self::InvalidQuery(_) => ProblemType::InvalidQuery,
+            Self::Unauthenticated { .. } => ProblemType::Unauthenticated,
+            Self::Forbidden(_) => ProblemType::Forbidden,
+            Self::NotFound(_) => ProblemType::NotFound,
+            Self::Conflict(_) => ProblemType::Conflict,
+            Self::PreconditionFailed { .. } => ProblemType::PreconditionFailed,
+            Self::PayloadTooLarge => ProblemType::PayloadTooLarge,
+            Self::UnsupportedMediaType => ProblemType::UnsupportedMediaType,
+            Self::Invalid(_) => ProblemType::Validation,
+            Self::TooManyAttempts { .. } => ProblemType::TooManyAttempts,
+            Self::RateLimited { .. } => ProblemType::RateLimited,
+            Self::Unavailable { .. } => ProblemType::Unavailable,
+            Self::Internal { .. } => ProblemType::Internal,
         }
-        error
     }
 
     /// 500; `cause` is logged, never sent.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        let mut error = Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "Internal server error",
-            "an unexpected error occurred",
-        );
-        error.0.internal_cause = Some(cause.to_string());
-        error
+        Self::Internal { cause: cause.to_string() }
     }
 
-    /// A problem for a bare status produced outside any handler (unknown
-    /// route, wrong method, timeout…).
-    pub fn for_status(status: StatusCode) -> Self {
-        let title = status.canonical_reason().unwrap_or("Error");
-        let (kind, detail) = match status {
-            StatusCode::NOT_FOUND => ("not-found", "no resource at this path"),
-            StatusCode::METHOD_NOT_ALLOWED => {
-                ("method-not-allowed", "this path does not support the method; see the Allow header")
+    fn detail(&self) -> String {
+        match self {
+            Self::BadRequest(detail) | Self::NotFound(detail) | Self::Conflict(detail) => detail.clone(),
+            Self::InvalidQuery(errors) => summary(errors.len(), "query parameter"),
+            Self::Invalid(errors) => summary(errors.len(), "field"),
+            Self::Unauthenticated { detail, .. } | Self::Forbidden(detail) => (*detail).to_owned(),
+            Self::PreconditionFailed { current } => {
+                format!(
+                    "If-Match names no current version; the current version is {current} (ETag \"{current}\")"
+                )
             }
-            StatusCode::PAYLOAD_TOO_LARGE => {
-                ("payload-too-large", "the request body is larger than the limit")
+            Self::PayloadTooLarge => "the request body is larger than the limit".to_owned(),
+            Self::UnsupportedMediaType => "the request body must be application/json".to_owned(),
+            Self::TooManyAttempts { retry_after_secs } => {
+                format!("too many failed logins for this email; retry in {retry_after_secs} seconds")
             }
-            StatusCode::REQUEST_TIMEOUT => ("timeout", "the request took too long to process"),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported-media-type", "unsupported content type"),
-            _ if status.is_server_error() => ("internal", "the server could not complete the request"),
-            _ => ("error", title),
-        };
-        Self::new(status, kind, title_for(kind).unwrap_or(title), detail)
-    }
-
-    pub fn status(&self) -> StatusCode {
-        self.0.status
-    }
-
-    fn problem(&self) -> Problem {
-        Problem {
-            kind: format!("urn:realty:problem:{}", self.0.kind),
-            title: self.0.title.to_owned(),
-            status: self.0.status.as_u16(),
-            detail: self.0.detail.clone(),
-            errors: self.0.errors.clone(),
+            Self::RateLimited { retry_after_secs } => {
+                format!("the rate limit of this client is spent; retry in {retry_after_secs} seconds")
+            }
+            Self::Unavailable { .. } => {
+                "the service cannot reach its database right now; retry shortly".to_owned()
+            }
+            Self::Internal { .. } => "an unexpected error occurred".to_owned(),
         }
     }
 }
 
-fn title_for(kind: &str) -> Option<&'static str> {
-    match kind {
-        "method-not-allowed" => Some("Method not allowed"),
-        "timeout" => Some("Request timeout"),
-        _ => None,
+impl ProblemType {
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::BadRequest | Self::InvalidQuery => StatusCode::BAD_REQUEST,
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+            Self::Conflict => StatusCode::CONFLICT,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Validation => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyAttempts | Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable | Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The problem of this type with `detail`, as a response.
+    pub fn response(self, detail: impl Into<String>) -> Response {
+        problem_response(Problem {
+            kind: self.uri(),
+            title: self.title(),
+            status: self.status().as_u16(),
+            detail: detail.into(),
+            errors: Vec::new(),
+        })
     }
 }
 
@@ -203,47 +263,24 @@ fn summary(count: usize, noun: &str) -> String {
 impl From<DomainError> for ApiError {
     fn from(error: DomainError) -> Self {
         match error {
-            DomainError::NotFound { resource } => Self::not_found(format!("{resource} not found")),
-            DomainError::Forbidden(reason) => {
-                Self::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", reason)
-            }
-            DomainError::Unauthenticated => {
-                Self::unauthenticated("the credentials or the token are not valid", Some("invalid_token"))
-            }
-            DomainError::Conflict(detail) => Self::new(StatusCode::CONFLICT, "conflict", "Conflict", detail),
-            DomainError::Invalid(errors) => {
-                let mut api = Self::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "validation",
-                    "Invalid request content",
-                    summary(errors.len(), "field"),
-                );
-                api.0.errors = errors.into_iter().map(Into::into).collect();
-                api
-            }
-            DomainError::PreconditionFailed { expected, current } => Self::new(
-                StatusCode::PRECONDITION_FAILED,
-                "precondition-failed",
-                "Precondition failed",
-                format!("If-Match names version {expected} but the current version is {current}"),
-            ),
-            DomainError::TooManyAttempts { retry_after_secs } => {
-                let mut api = Self::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "too-many-attempts",
-                    "Too many failed attempts",
-                    format!("too many failed logins for this email; retry in {retry_after_secs} seconds"),
-                );
-                api.0.retry_after_secs = Some(retry_after_secs);
-                api
-            }
-            DomainError::Internal(source) => Self::internal(error_chain(source.as_ref())),
+            DomainError::NotFound { resource } => Self::NotFound(format!("{resource} not found")),
+            DomainError::Forbidden(reason) => Self::Forbidden(reason),
+            DomainError::Unauthenticated => Self::Unauthenticated {
+                detail: "the credentials or the token are not valid",
+                code: Some("invalid_token"),
+            },
+            DomainError::Conflict(detail) => Self::Conflict(detail),
+            DomainError::Invalid(errors) => Self::Invalid(errors),
+            DomainError::PreconditionFailed { current } => Self::PreconditionFailed { current },
+            DomainError::TooManyAttempts { retry_after_secs } => Self::TooManyAttempts { retry_after_secs },
+            DomainError::Unavailable(source) => Self::Unavailable { cause: error_chain(source.as_ref()) },
+            DomainError::Internal(source) => Self::Internal { cause: error_chain(source.as_ref()) },
         }
     }
 }
 
 /// "outer: inner: root" — the whole cause chain, for the log line.
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut chain = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -254,17 +291,46 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     chain
 }
 
+/// The cause of a 500 or a storage 503, handed to the `problems`
+/// middleware to log.
+#[derive(Debug, Clone)]
+pub(crate) struct LoggedCause(pub String);
+
+fn problem_response(problem: Problem) -> Response {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, Json(problem)).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    response
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let problem = self.problem();
-        let Details { status, retry_after_secs, bearer_challenge, internal_cause, .. } = *self.0;
-        let mut response = (status, Json(problem)).into_response();
+        let kind = self.problem_type();
+        let detail = self.detail();
+        let (retry_after, challenge, cause, errors) = match self {
+            Self::InvalidQuery(errors) | Self::Invalid(errors) => (None, None, None, errors),
+            Self::Unauthenticated { code, .. } => (None, Some(code), None, Vec::new()),
+            Self::TooManyAttempts { retry_after_secs } | Self::RateLimited { retry_after_secs } => {
+                (Some(retry_after_secs), None, None, Vec::new())
+            }
+            Self::Unavailable { cause } => {
+                (Some(UNAVAILABLE_RETRY_AFTER_SECS), None, Some(cause), Vec::new())
+            }
+            Self::Internal { cause } => (None, None, Some(cause), Vec::new()),
+            _ => (None, None, None, Vec::new()),
+        };
+        let mut response = problem_response(Problem {
+            kind: kind.uri(),
+            title: kind.title(),
+            status: kind.status().as_u16(),
+            detail,
+            errors: errors.into_iter().map(Into::into).collect(),
+        });
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        if let Some(seconds) = retry_after_secs {
+        if let Some(seconds) = retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
-        if let Some(code) = bearer_challenge {
+        if let Some(code) = challenge {
             let challenge = match code {
                 Some(code) => format!("Bearer realm=\"realty\", error=\"{code}\""),
                 None => "Bearer realm=\"realty\"".to_owned(),
@@ -273,9 +339,11 @@ impl IntoResponse for ApiError {
                 headers.insert(header::WWW_AUTHENTICATE, value);
             }
         }
-        if let Some(cause) = internal_cause {
-            response.extensions_mut().insert(InternalCause(cause));
+        if let Some(cause) = cause {
+            response.extensions_mut().insert(LoggedCause(cause));
         }
+        // For the metrics: a throttled login is counted by its problem type.
+        response.extensions_mut().insert(kind);
         response
     }
 }

@@ -1,14 +1,17 @@
 //! realty's HTTP API: axum router, bearer-token auth, problem+json errors,
-//! OpenAPI document and Swagger UI.
+//! OpenAPI document and Swagger UI, metrics, rate limits, idempotency keys,
+//! and the server that guards the listener against slow clients.
 //!
-//! Handlers are thin: extract, convert the DTO into a use-case input, call,
-//! map. Rules live in `realty-app` and `realty-domain`.
+//! Handlers are thin: extract (the body parses itself into a command), call
+//! one use case, shape the answer. Rules live in `realty-app` and
+//! `realty-domain`.
 
 pub mod auth;
 pub mod cursor;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod metrics;
 mod middleware;
 mod openapi;
 pub mod rate_limit;
@@ -16,34 +19,37 @@ mod routes;
 pub mod server;
 mod state;
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::{Router, middleware as axum_middleware};
-use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
-use tracing::Span;
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_swagger_ui::SwaggerUi;
 
 pub use state::{AppState, Readiness, ServiceInfo};
 
 /// HTTP settings of the service.
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
-    /// Largest accepted request body; larger ones get 413.
+    /// Largest accepted request body; larger ones get 413 (at once when
+    /// `Content-Length` says so).
     pub body_limit_bytes: usize,
     /// Longest a request may take before it is answered 503.
     pub request_timeout: Duration,
+    /// Longest a request body may pause before it is answered 400.
+    pub body_stall_timeout: Duration,
     /// Origins allowed by CORS; empty means no CORS headers at all.
     pub cors_origins: Vec<HeaderValue>,
+    /// Serve `/metrics` on a router of its own (another listener) instead
+    /// of the main one, which then answers 404 for it.
+    pub metrics_apart: bool,
 }
 
 impl Default for HttpConfig {
@@ -51,79 +57,130 @@ impl Default for HttpConfig {
         Self {
             body_limit_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            body_stall_timeout: Duration::from_secs(10),
             cors_origins: Vec::new(),
+            metrics_apart: false,
         }
     }
 }
 
-/// The OpenAPI document of every route.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_routes().split_for_parts().1
+/// The routers of the service: the API, and `/metrics` when it has a
+/// listener of its own.
+#[derive(Debug)]
+pub struct Routers {
+    pub api: Router,
+    pub metrics: Option<Router>,
 }
 
-fn api_routes() -> OpenApiRouter<AppState> {
+/// The OpenAPI document of every route.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut document) = api_routes(creations()).split_for_parts();
+    let (_, docs) = routes::docs::router().split_for_parts();
+    document.merge(docs);
+    document
+}
+
+const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
+const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
+
+/// Every API route with its OpenAPI description, grouped by what their
+/// answers may be cached as (DESIGN §4.2): public reads `no-cache` (store,
+/// but revalidate with the ETag), personal data and tokens `no-store`.
+fn api_routes(creations: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    let public = OpenApiRouter::new()
+        .merge(routes::properties::router())
+        .merge(routes::rooms::router())
+        .merge(routes::property_types::router())
+        .merge(creations)
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, NO_CACHE));
     let personal = OpenApiRouter::new()
         .merge(routes::auth::router())
         .merge(routes::users::router())
-        .layer(axum_middleware::from_fn(middleware::no_store));
+        .merge(routes::properties::history_router())
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, NO_STORE));
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(routes::ops::router())
+        .merge(routes::ops::metrics_router())
+        .merge(public)
         .merge(personal)
-        .merge(routes::property_types::router())
-        .merge(routes::properties::router())
-        .merge(routes::rooms::router())
 }
 
-/// The whole service as a `Router`: API, docs, and the layers every request
-/// goes through.
-pub fn router(state: AppState, config: &HttpConfig) -> Router {
-    let (api, document) = api_routes().split_for_parts();
-    let request_id = HeaderName::from_static("x-request-id");
-    let trace = TraceLayer::new_for_http()
-        .make_span_with(|request: &Request| {
-            let request_id = request.headers().get("x-request-id").and_then(|value| value.to_str().ok());
-            tracing::info_span!(
-                "request",
-                method = %request.method(),
-                path = %request.uri().path(),
-                request_id = request_id.unwrap_or_default(),
-                user_id = tracing::field::Empty,
-            )
-        })
-        .on_request(())
-        .on_response(|response: &axum::response::Response, latency: Duration, _span: &Span| {
-            tracing::info!(
-                status = response.status().as_u16(),
-                latency_ms = latency.as_secs_f64() * 1000.0,
-                "served"
-            );
-        })
-        .on_failure(());
+/// The three creations, which the idempotency layer wraps once the state is
+/// known (see [`router`]).
+fn creations() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(routes::properties::creation_router())
+        .merge(routes::rooms::creation_router())
+        .merge(routes::property_types::creation_router())
+}
 
-    // Outermost first: the request id exists before anything logs, and every
-    // response, whatever produced it, passes through `problems`.
-    let layers = ServiceBuilder::new()
-        .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
-        .layer(PropagateRequestIdLayer::new(request_id))
-        .layer(trace)
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
+/// The whole service: API, documentation, metrics, and the layers every
+/// request goes through.
+pub fn router(state: AppState, config: &HttpConfig) -> Routers {
+    // The idempotency layer wraps the creations only; being a route layer,
+    // it keeps to them once merged.
+    let idempotent_creations = creations()
+        .route_layer(axum_middleware::from_fn_with_state(state.clone(), middleware::idempotency::idempotent));
+    let (api, mut document) = api_routes(idempotent_creations).split_for_parts();
+    let (docs_router, docs) = routes::docs::router().split_for_parts();
+    document.merge(docs);
+    let known_query = Arc::new(middleware::QueryParameters::from_document(&document));
+    let docs = routes::docs::Docs::new(&document);
+
+    let (metrics_route, _) = routes::ops::metrics_router().split_for_parts();
+    let api = if config.metrics_apart { without_metrics(api) } else { api };
+    let app = api
+        .with_state(state.clone())
+        .merge(docs_router.with_state(docs))
+        .route_layer(axum_middleware::from_fn_with_state(known_query, middleware::known_query_parameters))
+        .route_layer(axum_middleware::from_fn(middleware::remember_route))
+        .fallback(|| async { StatusCode::NOT_FOUND });
+    let metrics = config.metrics_apart.then(|| {
+        let metrics = metrics_route
+            .with_state(state.clone())
+            .route_layer(axum_middleware::from_fn(middleware::remember_route))
+            .fallback(|| async { StatusCode::NOT_FOUND });
+        with_outer_layers(metrics, &state, config, false)
+    });
+    Routers { api: with_outer_layers(app, &state, config, true), metrics }
+}
+
+/// The API router without `/metrics`, when it has its own listener.
+fn without_metrics(api: Router<AppState>) -> Router<AppState> {
+    api.route("/metrics", axum::routing::any(|| async { StatusCode::NOT_FOUND }))
+}
+
+/// Wraps `router` in the layers every request goes through. Listed here
+/// innermost first (each `layer` wraps what is above it): the body limits
+/// and the timeout bound the work; the rate limit refuses before any of it
+/// (`limited`); every response, whatever produced it, passes through
+/// `problems`; the request's identity and log line come first of all.
+fn with_outer_layers(router: Router, state: &AppState, config: &HttpConfig, limited: bool) -> Router {
+    let mut router = router
+        .layer(DefaultBodyLimit::max(config.body_limit_bytes))
+        .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
+        .layer(server::body_guard_layer(config.body_stall_timeout))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout));
+    if limited {
+        router = router
+            .layer(axum_middleware::from_fn_with_state(state.clone(), middleware::rate_limit::rate_limit));
+    }
+    if let Some(cors) = cors(&config.cors_origins) {
+        router = router.layer(cors);
+    }
+    router
+        .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .layer(axum_middleware::from_fn(middleware::problems))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, NO_STORE))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ))
-        .option_layer(cors(&config.cors_origins))
-        .layer(axum_middleware::from_fn(middleware::problems))
-        .layer(CatchPanicLayer::custom(middleware::panic_response))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout))
-        .layer(DefaultBodyLimit::max(config.body_limit_bytes));
-
-    api.merge(SwaggerUi::new("/docs").url("/openapi.json", document))
-        .fallback(|| async { StatusCode::NOT_FOUND })
-        .with_state(state)
-        .layer(layers)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(axum_middleware::from_fn_with_state(Arc::clone(&state.metrics), middleware::request_context))
 }
 
 /// `None` when no origin is configured: then no CORS header is sent at all
@@ -135,13 +192,22 @@ fn cors(origins: &[HeaderValue]) -> Option<CorsLayer> {
     let layer = CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins.iter().cloned()))
         .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            HeaderName::from_static("idempotency-key"),
+        ])
         .expose_headers([
             header::ETAG,
             header::LOCATION,
             header::LINK,
             header::RETRY_AFTER,
             HeaderName::from_static("x-request-id"),
+            HeaderName::from_static("ratelimit"),
+            HeaderName::from_static("ratelimit-policy"),
+            HeaderName::from_static("idempotent-replayed"),
         ])
         .max_age(Duration::from_secs(3600));
     Some(layer)

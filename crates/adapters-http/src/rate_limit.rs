@@ -45,11 +45,11 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
 use std::time::Duration;
 
+use axum::http::{HeaderMap, HeaderValue};
 use governor::Quota;
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::HashMapStateStore;
-use http::{HeaderMap, HeaderValue};
 use ipnet::{IpNet, Ipv4Net};
 
 /// The one policy this service advertises; `RateLimit` names it to tie the two fields together.

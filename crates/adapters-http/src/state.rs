@@ -1,9 +1,13 @@
-//! What every handler can reach: the use cases and the readiness probe.
+//! What every handler can reach: the use cases, the probes of the outside
+//! world, and the service's own instruments.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use realty_app::{Accounts, Properties, PropertyTypes};
+use realty_app::{Accounts, Idempotency, Properties, PropertyTypes};
+
+use crate::metrics::Metrics;
+use crate::rate_limit::RateLimiter;
 
 /// Tells whether the service's dependencies (the database) answer.
 #[async_trait]
@@ -13,7 +17,7 @@ pub trait Readiness: Send + Sync {
     async fn check(&self) -> Result<(), String>;
 }
 
-/// What `/version` reports.
+/// What `/version` and the build-info metric report.
 #[derive(Debug, Clone)]
 pub struct ServiceInfo {
     pub name: &'static str,
@@ -28,8 +32,13 @@ pub struct AppState {
     pub accounts: Accounts,
     pub properties: Properties,
     pub property_types: PropertyTypes,
+    pub idempotency: Idempotency,
     pub readiness: Arc<dyn Readiness>,
     pub info: ServiceInfo,
+    pub metrics: Arc<Metrics>,
+    /// `None` when rate limiting is off.
+    pub rate_limiter: Option<Arc<RateLimiter>>,
+    pub trusted_proxies: Arc<[ipnet::IpNet]>,
 }
 
 impl std::fmt::Debug for AppState {

@@ -3,123 +3,152 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-use realty::settings::ConfigArgs;
-use realty::{Application, Profile, Services, Settings, seed};
+use clap::{Args, Parser, Subcommand};
+use realty::settings::{DatabaseArgs, GlobalArgs, HashArgs, ServeArgs};
+use realty::{Application, Profile, Services, seed};
 use tracing_subscriber::EnvFilter;
 
 /// realty: a REST service for a real-estate platform.
 #[derive(Debug, Parser)]
-#[command(name = "realty", version, about = "realty: a REST service for a real-estate platform", long_about = None)]
+#[command(
+    name = "realty",
+    version,
+    about = "realty: a REST service for a real-estate platform",
+    long_about = None,
+    after_help = "Without a command, `realty` serves (see `realty serve --help` for every setting)."
+)]
 struct Cli {
     #[command(flatten)]
-    config: ConfigArgs,
+    global: GlobalArgs,
     #[command(subcommand)]
-    command: Option<Command>,
+    command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the HTTP API (the default).
-    Serve,
+    Serve(ServeArgs),
     /// Apply pending database migrations, then exit.
-    Migrate,
+    Migrate(DatabaseArgs),
     /// Load demo data; with --properties N, N generated properties for load tests.
-    Seed {
-        /// Generate this many properties (about 4 rooms each) in bulk.
-        #[arg(long)]
-        properties: Option<u64>,
-    },
+    Seed(SeedArgs),
     /// Create an admin, or promote an existing user. The password comes from
     /// REALTY_ADMIN_PASSWORD, or is asked for on a terminal.
-    CreateAdmin { email: String },
+    CreateAdmin(AdminArgs),
     /// Print a new token key (PASERK k4.secret) for REALTY_TOKEN_KEY.
     Keygen,
     /// Print the OpenAPI document.
     Openapi,
 }
 
+#[derive(Debug, Args)]
+struct SeedArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    #[command(flatten)]
+    hash: HashArgs,
+    /// Generate this many properties (with varied rooms, areas and words) in bulk.
+    #[arg(long)]
+    properties: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+struct AdminArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    #[command(flatten)]
+    hash: HashArgs,
+    /// The admin's email.
+    email: String,
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    // Commands that need neither settings nor a runtime.
+    let cli = Cli::parse_from(with_default_command(std::env::args_os().collect()));
     match cli.command {
-        Some(Command::Keygen) => {
-            return print(realty_adapters_http::auth::generate_key().map_err(|e| e.to_string()));
+        Command::Keygen => {
+            return print(realty_adapters_http::auth::generate_key().map_err(|error| error.into()));
         }
-        Some(Command::Openapi) => {
-            return print(realty_adapters_http::openapi().to_pretty_json().map_err(|e| e.to_string()));
+        Command::Openapi => {
+            return print(realty_adapters_http::openapi().to_pretty_json().map_err(|error| error.into()));
         }
         _ => {}
     }
-    let settings = match Settings::resolve(&cli.config) {
-        Ok(settings) => settings,
-        Err(error) => {
-            eprintln!("realty: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    init_logging(&cli.config.log, settings.profile);
+    init_logging(&cli.global.log, cli.global.profile);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("realty: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
-        }
+        Err(error) => return fail(&error),
     };
-    let outcome = runtime.block_on(run(cli.command.unwrap_or(Command::Serve), settings));
-    match outcome {
+    match runtime.block_on(run(cli.command, cli.global.profile)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("realty: {error}");
-            ExitCode::FAILURE
-        }
+        Err(error) => fail(error.as_ref()),
     }
 }
 
-fn print(outcome: Result<String, String>) -> ExitCode {
+/// `realty` alone, or followed by flags only, means `realty serve …`.
+fn with_default_command(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let first = args.get(1).and_then(|arg| arg.to_str()).map(ToOwned::to_owned);
+    let asks_for_help = matches!(first.as_deref(), Some("-h" | "--help" | "-V" | "--version" | "help"));
+    let names_a_command = first.as_deref().is_some_and(|arg| !arg.starts_with('-'));
+    if !asks_for_help && !names_a_command {
+        args.insert(1.min(args.len()), "serve".into());
+    }
+    args
+}
+
+/// Prints the error with its whole cause chain: "cannot connect" alone
+/// leaves the operator guessing.
+fn fail(error: &(dyn std::error::Error + 'static)) -> ExitCode {
+    eprintln!("realty: {}", realty_adapters_http::error::error_chain(error));
+    ExitCode::FAILURE
+}
+
+fn print(outcome: Result<String, Box<dyn std::error::Error>>) -> ExitCode {
     match outcome {
         Ok(text) => {
             println!("{text}");
             ExitCode::SUCCESS
         }
-        Err(error) => {
-            eprintln!("realty: {error}");
-            ExitCode::FAILURE
-        }
+        Err(error) => fail(error.as_ref()),
     }
 }
 
-async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
+async fn run(command: Command, profile: Profile) -> Result<(), Box<dyn std::error::Error>> {
     match command {
-        Command::Serve => {
+        Command::Serve(args) => {
+            let settings = args.resolve(profile)?;
             for warning in &settings.warnings {
                 tracing::warn!("{warning}");
             }
             let app = Application::build(&settings).await?;
-            tracing::info!(address = %app.local_addr()?, profile = ?settings.profile, "listening");
+            tracing::info!(address = %app.local_addr()?, metrics = ?app.metrics_addr(), ?profile, "listening");
             app.run_until(shutdown_signal()).await?;
         }
-        Command::Migrate => {
-            Services::build(&settings).await?;
+        Command::Migrate(database) => {
+            Services::for_command(&database.resolve(profile)?, NO_HASHING).await?;
             tracing::info!("migrations applied");
         }
-        Command::Seed { properties } => {
-            let services = Services::build(&settings).await?;
-            match properties {
+        Command::Seed(args) => {
+            let services = Services::for_command(&args.database.resolve(profile)?, args.hash.cost()).await?;
+            match args.properties {
                 Some(count) => seed::bulk(&services, count).await?,
                 None => seed::demo(&services).await?,
             }
         }
-        Command::CreateAdmin { email } => {
+        Command::CreateAdmin(args) => {
             let password = admin_password()?;
-            let services = Services::build(&settings).await?;
-            let admin = services.accounts.ensure_admin(&email, &password).await?;
+            let services = Services::for_command(&args.database.resolve(profile)?, args.hash.cost()).await?;
+            let admin = services.accounts.ensure_admin(&args.email, &password).await?;
             println!("admin {} (id {}) is ready", admin.email, admin.id);
         }
         Command::Keygen | Command::Openapi => {}
     }
     Ok(())
 }
+
+/// `migrate` hashes nothing, but the hasher starts (and makes its decoy
+/// hash) with the rest: at argon2's smallest cost.
+const NO_HASHING: realty_adapters_http::auth::HashCost =
+    realty_adapters_http::auth::HashCost { memory_kib: 8, iterations: 1 };
 
 fn admin_password() -> Result<String, Box<dyn std::error::Error>> {
     if let Ok(password) = std::env::var("REALTY_ADMIN_PASSWORD") {

@@ -1,25 +1,15 @@
 //! argon2id hashing on a few dedicated threads that each reuse one memory
 //! buffer.
 //!
-//! A hash takes ~13 ms of CPU and 19 MiB of memory (the default cost). Run
-//! on tokio's blocking pool, a login storm hurt everyone else three ways
-//! (BENCHMARKS.md, "Login storm"): as many hashes at once as logins in
-//! flight, starving reads of CPU; a fresh 19 MiB per hash, which glibc kept
-//! in per-thread arenas (RSS in GiBs); and page faults on that fresh memory
-//! doubling each hash's CPU. Here at most one hash per core but one runs at
-//! a time, and each thread hashes into the buffer it allocated on its first
-//! hash. Logins queue instead, which costs them latency only; the request
-//! timeout bounds the wait.
-//!
-//! The threads keep the normal priority on purpose. At nice 19, reads' p99
-//! during a login storm stayed within 1.5× of its value without one (2–3×
-//! at nice 0), but reads stalled for over a second in 4 of 8 such storms,
-//! against 5 of 40 at nice 0 (BENCHMARKS.md, "Password hashing on
-//! dedicated threads"). `perf sched` traced those stalls to the kernel
-//! keeping a PostgreSQL backend off the saturated CPUs for seconds, which
-//! a busy nice-19 thread makes more frequent, not to a lock in realty.
+//! Decision: at most one hash per core but one runs at a time, each thread
+//! hashing into the buffer it allocated once; logins queue (the request
+//! timeout bounds the wait) instead of taking every core and a fresh 19 MiB
+//! each, as they did on tokio's blocking pool. The threads keep the normal
+//! priority. The measurements behind both choices are in BENCHMARKS.md
+//! ("Password hashing on dedicated threads").
 
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
 use argon2::password_hash::phc::{self, Output, ParamsString, Salt};
@@ -47,6 +37,8 @@ impl Default for HashCost {
 #[derive(Clone)]
 pub struct Argon2Hasher {
     jobs: mpsc::Sender<Job>,
+    /// Hashes queued or running, for the metrics.
+    pending: Arc<AtomicUsize>,
     /// A hash of a random password, verified against for unknown emails so
     /// that they cost as much as a wrong password.
     decoy: Arc<PasswordHash>,
@@ -87,7 +79,12 @@ impl Argon2Hasher {
 
         let mut workspace = Workspace::new(params);
         let decoy = workspace.hash(uuid::Uuid::new_v4().to_string().as_bytes()).map_err(hash_error)?;
-        Ok(Self { jobs, decoy: Arc::new(PasswordHash::new(decoy)) })
+        Ok(Self { jobs, pending: Arc::new(AtomicUsize::new(0)), decoy: Arc::new(PasswordHash::new(decoy)) })
+    }
+
+    /// Hashes waiting for a hashing thread or running on one.
+    pub fn queue_depth(&self) -> usize {
+        self.pending.load(Ordering::Relaxed)
     }
 
     /// Queues `work` for a hashing thread and waits for its result.
@@ -97,17 +94,20 @@ impl Argon2Hasher {
     ) -> Result<T, DomainError> {
         let (reply, result) = tokio::sync::oneshot::channel();
         let span = tracing::debug_span!(parent: tracing::Span::current(), "argon2");
+        let pending = Arc::clone(&self.pending);
         let job: Job = Box::new(move |workspace| {
             // The request gave up while queued (client gone, timeout): its
             // hash would be CPU spent for nobody.
-            if reply.is_closed() {
-                return;
+            if !reply.is_closed() {
+                let _ = reply.send(span.in_scope(|| work(workspace)));
             }
-            let _ = reply.send(span.in_scope(|| work(workspace)));
+            pending.fetch_sub(1, Ordering::Relaxed);
         });
-        self.jobs
-            .send(job)
-            .map_err(|_| DomainError::internal("the password hashing threads have stopped"))?;
+        self.pending.fetch_add(1, Ordering::Relaxed);
+        self.jobs.send(job).map_err(|_| {
+            self.pending.fetch_sub(1, Ordering::Relaxed);
+            DomainError::internal("the password hashing threads have stopped")
+        })?;
         result.await.map_err(|_| DomainError::internal("a password hashing thread dropped its job"))
     }
 }
@@ -296,10 +296,10 @@ mod tests {
     #[tokio::test]
     async fn the_port_hashes_and_verifies_on_the_hashing_threads() {
         let hasher = Argon2Hasher::new(CHEAP).expect("hasher");
-        let password = Password::parse("password", "a long enough password").expect("valid password");
+        let password = Password::parse("a long enough password").expect("valid password");
         let hash = hasher.hash(&password).await.expect("hash");
         assert!(hasher.verify(&password, &hash).await.expect("verify"));
-        let other = Password::parse("password", "another long password").expect("valid password");
+        let other = Password::parse("another long password").expect("valid password");
         assert!(!hasher.verify(&other, &hash).await.expect("verify"));
         hasher.verify_against_nothing(&password).await.expect("decoy");
 

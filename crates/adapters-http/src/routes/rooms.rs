@@ -1,119 +1,139 @@
-//! The rooms of a property: anyone reads, the owner or an admin writes.
-//! Every write bumps the property's version, so room writes honour
-//! `If-Match` with the property's ETag.
+//! The rooms of a property: anyone reads them, owners and admins change
+//! them. Every answer carries the property's ETag, the new one after a
+//! write, so that a client can chain `If-Match` writes without a re-read.
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use realty_app::RoomWritten;
 use realty_domain::{PropertyId, RoomId};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::location;
-use crate::dto::{IfMatchParam, RoomBody, RoomPatchBody, RoomResponse};
-use crate::error::{ApiResult, Problem};
-use crate::extract::{ApiJson, ApiPath, AuthUser, IfMatch};
+use super::properties::{IdempotencyKeyParam, IfMatchParam, IfNoneMatchParam};
+use super::{conditional, location};
+use crate::dto::rooms::{RoomBody, RoomPatchBody, RoomResponse};
+use crate::error::ApiResult;
+use crate::extract::{ApiJson, ApiPath, AuthUser, IfMatch, strong_etag};
+use crate::openapi::{
+    Conflict, Forbidden, NotFound, PreconditionFailed, Unauthenticated, Unprocessable, UnsupportedMediaType,
+};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_rooms, add_room)).routes(routes!(
-        get_room,
-        update_room,
-        remove_room
-    ))
+    OpenApiRouter::new().routes(routes!(list_rooms)).routes(routes!(get_room, update_room, remove_room))
 }
 
-/// The rooms of a property.
+/// The creation, on its own so that the idempotency layer wraps it alone.
+pub fn creation_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(add_room))
+}
+
+fn room_answer(status: StatusCode, written: &RoomWritten) -> Response {
+    (status, [(header::ETAG, strong_etag(written.version))], Json(RoomResponse::from(&written.room)))
+        .into_response()
+}
+
+/// The rooms of a property, in creation order.
 #[utoipa::path(get, path = "/properties/{id}/rooms", tag = "rooms",
-    params(("id" = i64, Path, description = "Property id")), responses(
-    (status = 200, description = "The rooms", body = [RoomResponse]),
-    (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-    (status = 404, description = "No such property", body = Problem, content_type = "application/problem+json")))]
+    params(("id" = i64, Path, description = "Property id"), IfNoneMatchParam), responses(
+    (status = 200, description = "The rooms", body = [RoomResponse], headers(("ETag" = String, description = "The property's version"))),
+    (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
+    (status = 404, response = NotFound)))]
 async fn list_rooms(
     State(state): State<AppState>,
+    headers: HeaderMap,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Json<Vec<RoomResponse>>> {
-    Ok(Json(state.properties.list_rooms(PropertyId(id)).await?.into_iter().map(Into::into).collect()))
+) -> ApiResult<Response> {
+    let (rooms, version) = state.properties.list_rooms(PropertyId(id)).await?;
+    Ok(conditional(&headers, strong_etag(version), rooms.iter().map(RoomResponse::from).collect::<Vec<_>>()))
 }
 
-/// Add a room (owner or admin).
+/// Add a room (owner or admin). With `Idempotency-Key`, a retry gets the
+/// first answer and adds nothing.
 #[utoipa::path(post, path = "/properties/{id}/rooms", tag = "rooms", security(("bearer" = [])), request_body = RoomBody,
-    params(("id" = i64, Path, description = "Property id"), IfMatchParam), responses(
-    (status = 201, description = "Created", body = RoomResponse, headers(("Location" = String, description = "/properties/{id}/rooms/{room_id}"))),
-    (status = 400, description = "Malformed JSON, id or If-Match", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "Neither the owner nor an admin", body = Problem, content_type = "application/problem+json"),
-    (status = 404, description = "No such property", body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "The property already has 100 rooms", body = Problem, content_type = "application/problem+json"),
-    (status = 412, description = "If-Match names a stale version", body = Problem, content_type = "application/problem+json"),
-    (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+    params(("id" = i64, Path, description = "Property id"), IfMatchParam, IdempotencyKeyParam), responses(
+    (status = 201, description = "Created", body = RoomResponse, headers(
+        ("Location" = String, description = "/properties/{id}/rooms/{room_id}"),
+        ("ETag" = String, description = "The property's new version"))),
+    (status = 401, response = Unauthenticated),
+    (status = 403, response = Forbidden),
+    (status = 404, response = NotFound),
+    (status = 409, response = Conflict),
+    (status = 412, response = PreconditionFailed),
+    (status = 415, response = UnsupportedMediaType),
+    (status = 422, response = Unprocessable)))]
 async fn add_room(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     ApiPath(id): ApiPath<i64>,
-    IfMatch(if_match): IfMatch,
-    ApiJson(body): ApiJson<RoomBody>,
-) -> ApiResult<impl IntoResponse> {
-    let room = state.properties.add_room(&user.actor(), PropertyId(id), if_match, body.into()).await?;
-    let path = format!("/properties/{id}/rooms/{}", room.id);
-    Ok((StatusCode::CREATED, location(path), Json(RoomResponse::from(room))))
+    IfMatch(precondition): IfMatch,
+    body: ApiJson<RoomBody>,
+) -> ApiResult<Response> {
+    let written =
+        state.properties.add_room(&user.actor(), PropertyId(id), precondition, body.parse()).await?;
+    let mut response = room_answer(StatusCode::CREATED, &written);
+    let (name, value) = location(&format!("/properties/{id}/rooms/{}", written.room.id));
+    response.headers_mut().insert(name, value);
+    Ok(response)
 }
 
 /// One room of a property.
 #[utoipa::path(get, path = "/properties/{id}/rooms/{room_id}", tag = "rooms",
-    params(("id" = i64, Path, description = "Property id"), ("room_id" = i64, Path, description = "Room id")), responses(
-    (status = 200, description = "The room", body = RoomResponse),
-    (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-    (status = 404, description = "No such property, or no such room in it", body = Problem, content_type = "application/problem+json")))]
+    params(("id" = i64, Path, description = "Property id"), ("room_id" = i64, Path, description = "Room id"), IfNoneMatchParam), responses(
+    (status = 200, description = "The room", body = RoomResponse, headers(("ETag" = String, description = "The property's version"))),
+    (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
+    (status = 404, response = NotFound)))]
 async fn get_room(
     State(state): State<AppState>,
+    headers: HeaderMap,
     ApiPath((id, room_id)): ApiPath<(i64, i64)>,
-) -> ApiResult<Json<RoomResponse>> {
-    Ok(Json(state.properties.get_room(PropertyId(id), RoomId(room_id)).await?.into()))
+) -> ApiResult<Response> {
+    let read = state.properties.get_room(PropertyId(id), RoomId(room_id)).await?;
+    Ok(conditional(&headers, strong_etag(read.version), RoomResponse::from(&read.room)))
 }
 
 /// Edit a room (owner or admin).
 #[utoipa::path(patch, path = "/properties/{id}/rooms/{room_id}", tag = "rooms", security(("bearer" = [])), request_body = RoomPatchBody,
     params(("id" = i64, Path, description = "Property id"), ("room_id" = i64, Path, description = "Room id"), IfMatchParam), responses(
-    (status = 200, description = "The updated room", body = RoomResponse),
-    (status = 400, description = "Malformed JSON, id or If-Match", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "Neither the owner nor an admin", body = Problem, content_type = "application/problem+json"),
-    (status = 404, description = "No such property or room", body = Problem, content_type = "application/problem+json"),
-    (status = 412, description = "If-Match names a stale version", body = Problem, content_type = "application/problem+json"),
-    (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+    (status = 200, description = "The updated room", body = RoomResponse, headers(("ETag" = String, description = "The property's new version"))),
+    (status = 401, response = Unauthenticated),
+    (status = 403, response = Forbidden),
+    (status = 404, response = NotFound),
+    (status = 412, response = PreconditionFailed),
+    (status = 415, response = UnsupportedMediaType),
+    (status = 422, response = Unprocessable)))]
 async fn update_room(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     ApiPath((id, room_id)): ApiPath<(i64, i64)>,
-    IfMatch(if_match): IfMatch,
-    ApiJson(body): ApiJson<RoomPatchBody>,
-) -> ApiResult<Json<RoomResponse>> {
-    let room = state
+    IfMatch(precondition): IfMatch,
+    body: ApiJson<RoomPatchBody>,
+) -> ApiResult<Response> {
+    let actor = user.actor();
+    let written = state
         .properties
-        .update_room(&user.actor(), PropertyId(id), RoomId(room_id), if_match, body.into())
+        .update_room(&actor, PropertyId(id), RoomId(room_id), precondition, body.parse())
         .await?;
-    Ok(Json(room.into()))
+    Ok(room_answer(StatusCode::OK, &written))
 }
 
 /// Remove a room (owner or admin).
 #[utoipa::path(delete, path = "/properties/{id}/rooms/{room_id}", tag = "rooms", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Property id"), ("room_id" = i64, Path, description = "Room id"), IfMatchParam), responses(
-    (status = 204, description = "Deleted"),
-    (status = 400, description = "Malformed id or If-Match", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "Neither the owner nor an admin", body = Problem, content_type = "application/problem+json"),
-    (status = 404, description = "No such property or room", body = Problem, content_type = "application/problem+json"),
-    (status = 412, description = "If-Match names a stale version", body = Problem, content_type = "application/problem+json")))]
+    (status = 204, description = "Deleted", headers(("ETag" = String, description = "The property's new version"))),
+    (status = 401, response = Unauthenticated),
+    (status = 403, response = Forbidden),
+    (status = 404, response = NotFound),
+    (status = 412, response = PreconditionFailed)))]
 async fn remove_room(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     ApiPath((id, room_id)): ApiPath<(i64, i64)>,
-    IfMatch(if_match): IfMatch,
-) -> ApiResult<StatusCode> {
-    state.properties.remove_room(&user.actor(), PropertyId(id), RoomId(room_id), if_match).await?;
-    Ok(StatusCode::NO_CONTENT)
+    IfMatch(precondition): IfMatch,
+) -> ApiResult<Response> {
+    let version =
+        state.properties.remove_room(&user.actor(), PropertyId(id), RoomId(room_id), precondition).await?;
+    Ok((StatusCode::NO_CONTENT, [(header::ETAG, strong_etag(version))]).into_response())
 }

@@ -1,80 +1,108 @@
-//! Accounts: sign-up and profiles.
+//! Accounts: sign-up, profiles and the admin directory.
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use realty_domain::UserId;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use realty_domain::{User, UserId};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::location;
-use crate::dto::{ProfileBody, RegisterBody, UserResponse};
-use crate::error::{ApiResult, Problem};
-use crate::extract::{ApiJson, ApiPath, AuthUser};
+use crate::cursor;
+use crate::dto::search::{UserSearchParams, next_page_query, user_query};
+use crate::dto::users::{ProfileBody, RegisterBody, UserPage, UserResponse};
+use crate::error::ApiResult;
+use crate::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
+use crate::openapi::{Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable, UnsupportedMediaType};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(register)).routes(routes!(get_me, update_me)).routes(routes!(
-        get_user,
-        update_user,
-        delete_user
-    ))
+    OpenApiRouter::new()
+        .routes(routes!(register, list_users))
+        .routes(routes!(get_me, update_me))
+        .routes(routes!(get_user, update_user, delete_user))
+}
+
+fn user_json(user: &User) -> Json<UserResponse<'_>> {
+    Json(UserResponse::from(user))
 }
 
 /// Sign up. The account gets the `user` role; admins come from the CLI.
 #[utoipa::path(post, path = "/users", tag = "users", request_body = RegisterBody, responses(
     (status = 201, description = "Created", body = UserResponse, headers(("Location" = String, description = "/users/{id}"))),
-    (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "Email already registered", body = Problem, content_type = "application/problem+json"),
-    (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
-async fn register(
+    (status = 409, response = Conflict),
+    (status = 415, response = UnsupportedMediaType),
+    (status = 422, response = Unprocessable)))]
+async fn register(State(state): State<AppState>, body: ApiJson<RegisterBody>) -> ApiResult<Response> {
+    let user = state.accounts.register(body.command()?).await?;
+    let path = format!("/users/{}", user.id);
+    Ok((StatusCode::CREATED, [location(&path)], user_json(&user)).into_response())
+}
+
+/// The directory of accounts, newest first (admins only): `q` finds a word
+/// prefix of the email, first or last name.
+#[utoipa::path(get, path = "/users", tag = "users", security(("bearer" = [])), params(UserSearchParams), responses(
+    (status = 200, description = "A page; `Link: <…>; rel=\"next\"` when there is a next page", body = UserPage,
+        headers(("Link" = String, description = "The next page, RFC 8288"))),
+    (status = 401, response = Unauthenticated),
+    (status = 403, response = Forbidden)))]
+async fn list_users(
     State(state): State<AppState>,
-    ApiJson(body): ApiJson<RegisterBody>,
-) -> ApiResult<impl IntoResponse> {
-    let user = state.accounts.register(body.into()).await?;
-    Ok((StatusCode::CREATED, location(format!("/users/{}", user.id)), Json(UserResponse::from(user))))
+    AuthUser(user): AuthUser,
+    ApiQuery(query, ..): ApiQuery<UserSearchParams>,
+) -> ApiResult<Response> {
+    let (search, fingerprint) = user_query(&query)?;
+    let page = state.accounts.list_users(&user.actor(), search).await?;
+    let next_cursor =
+        page.more.then(|| page.items.last().map(|last| cursor::encode_user(&fingerprint, last.id))).flatten();
+    let link =
+        next_cursor.as_ref().map(|next| format!("</users?{}>; rel=\"next\"", next_page_query(&query, next)));
+    let body = UserPage { items: page.items.iter().map(Into::into).collect(), next_cursor };
+    let mut response = Json(body).into_response();
+    if let Some(link) = link.and_then(|link| HeaderValue::from_str(&link).ok()) {
+        response.headers_mut().insert(header::LINK, link);
+    }
+    Ok(response)
 }
 
 /// The caller's own profile.
 #[utoipa::path(get, path = "/users/me", tag = "users", security(("bearer" = [])), responses(
     (status = 200, description = "The caller", body = UserResponse),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json")))]
-async fn get_me(AuthUser(user): AuthUser) -> Json<UserResponse> {
-    Json(user.into())
+    (status = 401, response = Unauthenticated)))]
+async fn get_me(AuthUser(user): AuthUser) -> Response {
+    user_json(&user).into_response()
 }
 
 /// Update the caller's profile.
 #[utoipa::path(patch, path = "/users/me", tag = "users", security(("bearer" = [])), request_body = ProfileBody, responses(
     (status = 200, description = "The updated user", body = UserResponse),
-    (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-    (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Invalid fields (a wrong current_password too)", body = Problem, content_type = "application/problem+json")))]
+    (status = 401, response = Unauthenticated),
+    (status = 415, response = UnsupportedMediaType),
+    (status = 422, response = Unprocessable)))]
 async fn update_me(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    ApiJson(body): ApiJson<ProfileBody>,
-) -> ApiResult<Json<UserResponse>> {
-    let updated = state.accounts.update_user(&user.actor(), user.id, body.into()).await?;
-    Ok(Json(updated.into()))
+    body: ApiJson<ProfileBody>,
+) -> ApiResult<Response> {
+    let updated = state.accounts.update_user(&user.actor(), user.id, body.parse()).await?;
+    Ok(user_json(&updated).into_response())
 }
 
 /// A user's profile: the user themself or an admin.
 #[utoipa::path(get, path = "/users/{id}", tag = "users", security(("bearer" = [])),
     params(("id" = i64, Path, description = "User id")), responses(
     (status = 200, description = "The user", body = UserResponse),
-    (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "Neither the user nor an admin", body = Problem, content_type = "application/problem+json"),
-    (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json")))]
+    (status = 401, response = Unauthenticated),
+    (status = 403, response = Forbidden),
+    (status = 404, response = NotFound)))]
 async fn get_user(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Json<UserResponse>> {
-    Ok(Json(state.accounts.get_user(&user.actor(), UserId(id)).await?.into()))
+) -> ApiResult<Response> {
+    let found = state.accounts.get_user(&user.actor(), UserId(id)).await?;
+    Ok(user_json(&found).into_response())
 }
 
 /// Update a user's profile: the user themself or an admin (who may reset a
@@ -82,29 +110,30 @@ async fn get_user(
 #[utoipa::path(patch, path = "/users/{id}", tag = "users", security(("bearer" = [])), request_body = ProfileBody,
     params(("id" = i64, Path, description = "User id")), responses(
     (status = 200, description = "The updated user", body = UserResponse),
-    (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "Neither the user nor an admin", body = Problem, content_type = "application/problem+json"),
-    (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
-    (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")))]
+    (status = 401, response = Unauthenticated),
+    (status = 403, response = Forbidden),
+    (status = 404, response = NotFound),
+    (status = 415, response = UnsupportedMediaType),
+    (status = 422, response = Unprocessable)))]
 async fn update_user(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(body): ApiJson<ProfileBody>,
-) -> ApiResult<Json<UserResponse>> {
-    Ok(Json(state.accounts.update_user(&user.actor(), UserId(id), body.into()).await?.into()))
+    body: ApiJson<ProfileBody>,
+) -> ApiResult<Response> {
+    let updated = state.accounts.update_user(&user.actor(), UserId(id), body.parse()).await?;
+    Ok(user_json(&updated).into_response())
 }
 
-/// Delete a user and their properties: the user themself or an admin.
+/// Delete a user and their properties: the user themself or an admin. The
+/// last admin cannot be deleted (409): the platform keeps one.
 #[utoipa::path(delete, path = "/users/{id}", tag = "users", security(("bearer" = [])),
     params(("id" = i64, Path, description = "User id")), responses(
     (status = 204, description = "Deleted"),
-    (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "Neither the user nor an admin", body = Problem, content_type = "application/problem+json"),
-    (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json")))]
+    (status = 401, response = Unauthenticated),
+    (status = 403, response = Forbidden),
+    (status = 404, response = NotFound),
+    (status = 409, response = Conflict)))]
 async fn delete_user(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,

@@ -1,0 +1,129 @@
+//! The service's metrics in the Prometheus text format (`GET /metrics`).
+//!
+//! Each router has its own recorder (metrics-exporter-prometheus's, not the
+//! process-wide one of the `metrics` facade), so that several instances in
+//! one process, as in the tests, count apart. Requests are counted by
+//! method, route template (never the raw path, so cardinality stays
+//! bounded) and status; gauges that describe the rest of the process (the
+//! database pool, the password-hashing queue) are read when scraped.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use metrics::{Key, Label, Metadata, Recorder};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
+
+use crate::state::ServiceInfo;
+
+/// Request latency buckets, in seconds: from a cached read to the request
+/// timeout.
+const LATENCY_BUCKETS: &[f64] =
+    &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+
+const METADATA: Metadata<'static> = Metadata::new(module_path!(), metrics::Level::INFO, Some(module_path!()));
+
+/// A gauge read when the metrics are scraped.
+pub type Gauge = Arc<dyn Fn() -> f64 + Send + Sync>;
+
+/// A gauge with its name and labels.
+pub struct NamedGauge {
+    pub name: &'static str,
+    pub labels: Vec<(&'static str, &'static str)>,
+    pub read: Gauge,
+}
+
+impl std::fmt::Debug for NamedGauge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NamedGauge")
+            .field("name", &self.name)
+            .field("labels", &self.labels)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The recorder of one service instance.
+pub struct Metrics {
+    recorder: PrometheusRecorder,
+    handle: PrometheusHandle,
+    gauges: Vec<(&'static str, Vec<Label>, Gauge)>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").field("gauges", &self.gauges.len()).finish_non_exhaustive()
+    }
+}
+
+impl Metrics {
+    /// A recorder with the build information and the given gauges, each
+    /// `(name, labels, read)`.
+    pub fn new(info: &ServiceInfo, gauges: Vec<NamedGauge>) -> Self {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets(LATENCY_BUCKETS)
+            .unwrap_or_else(|_| PrometheusBuilder::new())
+            .build_recorder();
+        let handle = recorder.handle();
+        let metrics = Self {
+            recorder,
+            handle,
+            gauges: gauges
+                .into_iter()
+                .map(|gauge| {
+                    let labels =
+                        gauge.labels.into_iter().map(|(key, value)| Label::new(key, value)).collect();
+                    (gauge.name, labels, gauge.read)
+                })
+                .collect(),
+        };
+        let build = [("version", info.version), ("database", info.database)];
+        metrics.gauge("realty_build_info", &build).set(1.0);
+        metrics
+    }
+
+    /// Counts one answered request and its latency.
+    pub fn request(&self, method: &str, route: &str, status: u16, latency: Duration) {
+        let status = status.to_string();
+        let labels = [("method", method), ("route", route), ("status", status.as_str())];
+        self.counter("http_requests_total", &labels).increment(1);
+        let labels = [("method", method), ("route", route)];
+        self.histogram("http_request_duration_seconds", &labels).record(latency.as_secs_f64());
+    }
+
+    /// Counts a login refused because of too many failures.
+    pub fn login_throttled(&self) {
+        self.counter("realty_logins_throttled_total", &[]).increment(1);
+    }
+
+    /// Counts a request refused by the rate limiter.
+    pub fn rate_limited(&self) {
+        self.counter("realty_requests_rate_limited_total", &[]).increment(1);
+    }
+
+    /// The text exposition of every metric.
+    pub fn render(&self) -> String {
+        for (name, labels, read) in &self.gauges {
+            let key = Key::from_parts(*name, labels.clone());
+            self.recorder.register_gauge(&key, &METADATA).set(read());
+        }
+        self.handle.render()
+    }
+
+    fn counter(&self, name: &'static str, labels: &[(&'static str, &str)]) -> metrics::Counter {
+        self.recorder.register_counter(&key(name, labels), &METADATA)
+    }
+
+    fn histogram(&self, name: &'static str, labels: &[(&'static str, &str)]) -> metrics::Histogram {
+        self.recorder.register_histogram(&key(name, labels), &METADATA)
+    }
+
+    fn gauge(&self, name: &'static str, labels: &[(&'static str, &str)]) -> metrics::Gauge {
+        self.recorder.register_gauge(&key(name, labels), &METADATA)
+    }
+}
+
+fn key(name: &'static str, labels: &[(&'static str, &str)]) -> Key {
+    Key::from_parts(
+        name,
+        labels.iter().map(|(key, value)| Label::new(*key, (*value).to_owned())).collect::<Vec<_>>(),
+    )
+}
