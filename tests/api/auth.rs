@@ -42,7 +42,11 @@ async fn missing_malformed_tampered_and_expired_tokens_are_refused(app: TestApp)
     let mut tampered = user.token.clone();
     let last = tampered.pop().unwrap();
     tampered.push(if last == 'A' { 'B' } else { 'A' });
-    let issuer = PasetoTokens::from_paserk(app.settings.token_key.expose(), Duration::from_secs(60)).unwrap();
+    let issuer = PasetoTokens::from_paserk(
+        secrecy::ExposeSecret::expose_secret(&app.settings.token_key),
+        Duration::from_secs(60),
+    )
+    .unwrap();
     let expired =
         issuer.issue(UserId(user.id), chrono::Utc::now() - chrono::Duration::hours(1)).unwrap().token;
     let foreign_key = realty_adapters_http::auth::generate_key().unwrap();

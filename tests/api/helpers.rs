@@ -4,12 +4,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use realty::settings::Secret;
-use realty::{Application, Profile, Services, Settings};
+use realty::{Application, DatabaseSettings, Profile, Services, Settings};
 use realty_adapters_http::HttpConfig;
 use realty_adapters_http::auth::{HashCost, generate_key};
+use realty_adapters_http::rate_limit::RateLimitConfig;
+use realty_adapters_http::server::ServerConfig;
 use realty_app::LoginPolicy;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
 /// Which database a test runs on.
@@ -106,6 +108,24 @@ fn postgres_url() -> Option<String> {
 
 /// Starts the service on a free port with a fresh database.
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// The PostgreSQL URL of a new, empty schema (for the fault tests, which
+/// put a proxy between the service and the server), or `None` to skip.
+pub async fn postgres_schema() -> Option<(String, String, String)> {
+    let base_url = postgres_url()?;
+    let schema = format!("api_{}", uuid::Uuid::new_v4().simple());
+    let client = pg_client(&base_url).await.expect("TEST_DATABASE_URL must point at a running PostgreSQL");
+    client.batch_execute(&format!("CREATE SCHEMA {schema}")).await.unwrap();
+    let separator = if base_url.contains('?') { '&' } else { '?' };
+    let url = format!("{base_url}{separator}options=-csearch_path%3D{schema}");
+    Some((url, base_url, schema))
+}
+
+/// Starts the service with settings adjusted by `adjust` (rate limits,
+/// timeouts, the database URL…).
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> Option<TestApp> {
     let id = uuid::Uuid::new_v4().simple().to_string();
     let (database_url, database) = match backend {
         Backend::Sqlite => {
@@ -114,30 +134,33 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
             (url, TestDatabase::Sqlite(dir))
         }
         Backend::Postgres => {
-            let base_url = postgres_url()?;
-            let schema = format!("api_{id}");
-            let client =
-                pg_client(&base_url).await.expect("TEST_DATABASE_URL must point at a running PostgreSQL");
-            client.batch_execute(&format!("CREATE SCHEMA {schema}")).await.unwrap();
-            let separator = if base_url.contains('?') { '&' } else { '?' };
-            let url = format!("{base_url}{separator}options=-csearch_path%3D{schema}");
+            let (url, base_url, schema) = postgres_schema().await?;
             (url, TestDatabase::Postgres { base_url, schema })
         }
     };
-    let settings = Settings {
+    let _ = id;
+    let mut settings = Settings {
         profile: Profile::Dev,
-        database_url,
+        database: DatabaseSettings {
+            url: SecretString::from(database_url),
+            pool: realty_adapters_db::PoolOptions { max_size: 5, ..Default::default() },
+        },
         bind: "127.0.0.1:0".parse().unwrap(),
-        token_key: Secret::new(generate_key().unwrap()),
+        metrics_bind: None,
+        token_key: SecretString::from(generate_key().unwrap()),
         token_ttl: Duration::from_secs(3600),
         login_policy: LoginPolicy::default(),
-        pool: realty_adapters_db::PoolOptions { max_size: 5, ..Default::default() },
+        // Off unless a test is about it: the suite sends bursts from one
+        // address.
+        rate_limit: RateLimitConfig { per_second: 0, burst: 1, trusted_proxies: Vec::new() },
         http: HttpConfig { body_limit_bytes: 64 * 1024, ..HttpConfig::default() },
+        server: ServerConfig::default(),
         // Cheaper than production so the suite stays fast; the code path
         // (argon2id on the hashing threads) is the same.
         hash_cost: HashCost { memory_kib: 1024, iterations: 1 },
         warnings: Vec::new(),
     };
+    adjust(&mut settings);
     let address = start(&settings).await;
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     Some(TestApp { address, client, settings, counter: AtomicU64::new(0), _database: Arc::new(database) })
@@ -149,6 +172,11 @@ async fn start(settings: &Settings) -> String {
     let address = format!("http://{}", app.local_addr().unwrap());
     tokio::spawn(app.run_until(std::future::pending()));
     address
+}
+
+/// Whether the app runs on PostgreSQL.
+pub fn on_postgres(settings: &Settings) -> bool {
+    settings.database.url.expose_secret().starts_with("postgres")
 }
 
 /// A registered user and a token of theirs.
@@ -223,7 +251,7 @@ impl TestApp {
     /// A user promoted to admin through the same use case `realty create-admin` runs.
     pub async fn admin(&self) -> TestUser {
         let mut user = self.user("admin").await;
-        let services = Services::build(&self.settings).await.unwrap();
+        let services = Services::for_command(&self.settings.database, self.settings.hash_cost).await.unwrap();
         services.accounts.ensure_admin(&user.email, PASSWORD).await.unwrap();
         user.token = self.login(&user.email, PASSWORD).await;
         user

@@ -13,7 +13,7 @@ async fn health_ready_and_version_answer(app: TestApp) {
     assert_eq!(health, json!({"status": "ok"}));
     assert_eq!(ready.status(), StatusCode::OK);
     assert_eq!(version["name"], "realty");
-    let expected = if app.settings.database_url.starts_with("postgres") { "postgres" } else { "sqlite" };
+    let expected = if crate::helpers::on_postgres(&app.settings) { "postgres" } else { "sqlite" };
     assert_eq!(version["database"], expected);
     let _ = Backend::Sqlite;
 }

@@ -9,20 +9,20 @@ use realty_domain::ports::{
     Clock, IssuedToken, LoginThrottle, PasswordHasher, TokenClaims, TokenService, UserRepository,
 };
 use realty_domain::{
-    Action, Actor, AuditEntry, BirthDate, Changes, DomainError, Email, FieldError, FieldErrors, LoginEmail,
-    NewUser, Page, Password, PasswordHash, PersonName, Role, User, UserId, UserQuery, UserUpdate, authz,
+    Action, Actor, AuditEntry, BirthDate, Changes, DomainError, Email, LoginEmail, NewUser, Page, Password,
+    PasswordHash, PersonName, Role, User, UserId, UserQuery, UserUpdate, authz,
 };
 
 use crate::{Parsed, Result};
 
-/// A sign-up. The birth date is checked here, against the clock's today.
+/// A sign-up.
 #[derive(Debug, Clone)]
 pub struct Registration {
     pub email: Email,
     pub password: Password,
     pub first_name: PersonName,
     pub last_name: PersonName,
-    pub birth_date: Option<NaiveDate>,
+    pub birth_date: Option<BirthDate>,
 }
 
 /// A login attempt.
@@ -39,7 +39,7 @@ pub struct Credentials {
 pub struct ProfilePatch {
     pub first_name: Option<PersonName>,
     pub last_name: Option<PersonName>,
-    pub birth_date: Option<Option<NaiveDate>>,
+    pub birth_date: Option<Option<BirthDate>>,
     pub password: Option<Password>,
     pub current_password: Option<Password>,
 }
@@ -88,24 +88,21 @@ impl Accounts {
         Self { users, hasher, tokens, throttle, clock, policy }
     }
 
+    /// Today, by the injected clock: what a birth date is checked against
+    /// when a request is parsed.
+    pub fn today(&self) -> NaiveDate {
+        self.clock.today()
+    }
+
     /// Creates an account with the `user` role.
     ///
     /// # Errors
-    /// `Invalid` for a birth date out of range; `Conflict` when the email is
-    /// taken.
+    /// `Conflict` when the email is taken.
     #[tracing::instrument(skip_all)]
     pub async fn register(&self, registration: Registration) -> Result<User> {
         let Registration { email, password, first_name, last_name, birth_date } = registration;
-        let birth_date = self.birth_date(birth_date).map_err(|error| vec![error])?;
         let password_hash = self.hasher.hash(&password).await?;
         self.create_user(email, password_hash, first_name, last_name, birth_date, Role::User).await
-    }
-
-    /// A birth date against today; `birth_date` names it in the error.
-    fn birth_date(&self, date: Option<NaiveDate>) -> Result<Option<BirthDate>, FieldError> {
-        date.map(|date| BirthDate::parse(date, self.clock.today()))
-            .transpose()
-            .map_err(|error| FieldError::new("birth_date", error.to_string()))
     }
 
     async fn create_user(
@@ -248,34 +245,21 @@ impl Accounts {
     /// current one; an admin resetting someone else's does not.
     ///
     /// # Errors
-    /// `NotFound`; `Forbidden`; `Invalid` (the patch's own errors, a birth
-    /// date out of range, a missing or wrong `current_password`).
+    /// `NotFound`; `Forbidden`; `Invalid` (the patch's own errors, a missing
+    /// or wrong `current_password`).
     #[tracing::instrument(skip_all, fields(user_id = id.0))]
     pub async fn update_user(&self, actor: &Actor, id: UserId, patch: Parsed<ProfilePatch>) -> Result<User> {
         let user = self.load(id).await?;
         authz::ensure_can_manage_user(actor, id)?;
         let patch = patch?;
-
-        let mut errors = FieldErrors::default();
-        let birth_date = match patch.birth_date {
-            Some(date) => match self.birth_date(date) {
-                Ok(date) => Some(date),
-                Err(error) => {
-                    errors.push(error);
-                    None
-                }
-            },
-            None => None,
-        };
         if patch.password.is_none() && patch.current_password.is_some() {
-            errors.push(FieldError::new("current_password", "is only accepted together with password"));
+            return Err(DomainError::invalid("current_password", "is only accepted together with password"));
         }
-        errors.finish(())?;
 
         let mut update = UserUpdate {
             first_name: patch.first_name,
             last_name: patch.last_name,
-            birth_date,
+            birth_date: patch.birth_date,
             password_hash: None,
             role: None,
         };

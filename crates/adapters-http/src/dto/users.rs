@@ -42,7 +42,7 @@ impl Body for RegisterBody {
         let password = fields.text("password", self.password, Password::parse);
         let first_name = fields.text("first_name", self.first_name, PersonName::parse);
         let last_name = fields.text("last_name", self.last_name, PersonName::parse);
-        let birth_date = fields.nullable_date("birth_date", self.birth_date);
+        let birth_date = fields.nullable_birth_date("birth_date", self.birth_date);
         Some(Registration {
             email: email?,
             password: password?,
@@ -86,7 +86,7 @@ impl Body for ProfileBody {
         Some(ProfilePatch {
             first_name: fields.optional_text("first_name", self.first_name, PersonName::parse),
             last_name: fields.optional_text("last_name", self.last_name, PersonName::parse),
-            birth_date: fields.nullable_date("birth_date", self.birth_date),
+            birth_date: fields.nullable_birth_date("birth_date", self.birth_date),
             password: fields.optional_text("password", self.password, Password::parse),
             current_password: fields.optional_text(
                 "current_password",

@@ -17,7 +17,7 @@ use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, StatusCode, header};
 use chrono::NaiveDate;
 use realty_app::Parsed;
-use realty_domain::{FieldError, FieldErrors, ValueError};
+use realty_domain::{BirthDate, FieldError, FieldErrors, ValueError};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
@@ -57,8 +57,14 @@ pub struct ApiJson<T> {
 impl<T: Body> ApiJson<T> {
     /// The command the body stands for, or every rule it breaks.
     pub fn parse(self) -> Parsed<T::Command> {
+        self.parse_on(chrono::Utc::now().date_naive())
+    }
+
+    /// As [`ApiJson::parse`], with dates checked against `today` (a birth
+    /// date may not be later), from the use cases' clock.
+    pub fn parse_on(self, today: NaiveDate) -> Parsed<T::Command> {
         let Self { body, mut errors } = self;
-        let command = body.and_then(|body| body.parse(&mut Fields::new(&mut errors, String::new())));
+        let command = body.and_then(|body| body.parse(&mut Fields::new(&mut errors, String::new(), today)));
         match command {
             Some(command) => errors.finish(command),
             None => Err(non_empty(errors)),
@@ -72,6 +78,14 @@ impl<T: Body> ApiJson<T> {
     /// [`ApiError::Invalid`] naming every field that breaks a rule.
     pub fn command(self) -> Result<T::Command, ApiError> {
         self.parse().map_err(ApiError::Invalid)
+    }
+
+    /// As [`ApiJson::command`], with dates checked against `today`.
+    ///
+    /// # Errors
+    /// As [`ApiJson::command`].
+    pub fn command_on(self, today: NaiveDate) -> Result<T::Command, ApiError> {
+        self.parse_on(today).map_err(ApiError::Invalid)
     }
 
     /// Reads a body from bytes; public so that the fuzz target exercises
@@ -135,6 +149,7 @@ fn object<T: DeserializeOwned>(value: Value, prefix: &str, errors: &mut FieldErr
 pub struct Fields<'e> {
     errors: &'e mut FieldErrors,
     prefix: String,
+    today: NaiveDate,
 }
 
 /// How a field may be given.
@@ -148,8 +163,8 @@ enum Presence {
 }
 
 impl<'e> Fields<'e> {
-    fn new(errors: &'e mut FieldErrors, prefix: String) -> Self {
-        Self { errors, prefix }
+    fn new(errors: &'e mut FieldErrors, prefix: String, today: NaiveDate) -> Self {
+        Self { errors, prefix, today }
     }
 
     fn record(&mut self, name: &str, message: impl Into<String>) {
@@ -217,9 +232,13 @@ impl<'e> Fields<'e> {
         self.read(name, field, Presence::Nullable, |value| decode_integer(value, parse))
     }
 
-    /// A date (`YYYY-MM-DD`) that may be absent or `null`.
-    pub fn nullable_date(&mut self, name: &str, field: Field) -> Option<Option<NaiveDate>> {
-        self.read(name, field, Presence::Nullable, decode_date)
+    /// A birth date (`YYYY-MM-DD`, from 1900-01-01 to today) that may be
+    /// absent or `null`.
+    pub fn nullable_birth_date(&mut self, name: &str, field: Field) -> Option<Option<BirthDate>> {
+        let today = self.today;
+        self.read(name, field, Presence::Nullable, |value| {
+            BirthDate::parse(decode_date(value)?, today).map_err(|error| error.to_string())
+        })
     }
 
     /// A list of objects that may be absent (`Some(empty)`), of at most
@@ -248,7 +267,10 @@ impl<'e> Fields<'e> {
         for (index, item) in items.into_iter().enumerate() {
             let prefix = format!("{}{name}[{index}].", self.prefix);
             let body = object::<T>(item, &prefix, self.errors);
-            if let Some(value) = body.and_then(|body| parse(body, &mut Fields::new(self.errors, prefix))) {
+            let today = self.today;
+            if let Some(value) =
+                body.and_then(|body| parse(body, &mut Fields::new(self.errors, prefix, today)))
+            {
                 parsed.push(value);
             }
         }

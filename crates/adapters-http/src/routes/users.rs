@@ -35,7 +35,7 @@ fn user_json(user: &User) -> Json<UserResponse<'_>> {
     (status = 415, response = UnsupportedMediaType),
     (status = 422, response = Unprocessable)))]
 async fn register(State(state): State<AppState>, body: ApiJson<RegisterBody>) -> ApiResult<Response> {
-    let user = state.accounts.register(body.command()?).await?;
+    let user = state.accounts.register(body.command_on(state.accounts.today())?).await?;
     let path = format!("/users/{}", user.id);
     Ok((StatusCode::CREATED, [location(&path)], user_json(&user)).into_response())
 }
@@ -85,7 +85,8 @@ async fn update_me(
     AuthUser(user): AuthUser,
     body: ApiJson<ProfileBody>,
 ) -> ApiResult<Response> {
-    let updated = state.accounts.update_user(&user.actor(), user.id, body.parse()).await?;
+    let updated =
+        state.accounts.update_user(&user.actor(), user.id, body.parse_on(state.accounts.today())).await?;
     Ok(user_json(&updated).into_response())
 }
 
@@ -121,7 +122,8 @@ async fn update_user(
     ApiPath(id): ApiPath<i64>,
     body: ApiJson<ProfileBody>,
 ) -> ApiResult<Response> {
-    let updated = state.accounts.update_user(&user.actor(), UserId(id), body.parse()).await?;
+    let updated =
+        state.accounts.update_user(&user.actor(), UserId(id), body.parse_on(state.accounts.today())).await?;
     Ok(user_json(&updated).into_response())
 }
 
