@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Renders /docs/ in headless Chromium with the network closed to everything
+# Renders /docs in headless Chromium with the network closed to everything
 # but the service itself, and checks that Swagger UI drew every operation and
 # its Authorize button: the UI's assets must come from the binary.
 # Usage: scripts/swagger-ui-check.sh [screenshot.png]
@@ -25,8 +25,8 @@ chrome=(chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first
     --disable-background-networking --disable-component-update --disable-sync
     --proxy-server="http://127.0.0.1:9" --proxy-bypass-list="127.0.0.1"
     --user-data-dir="$work/chrome" --virtual-time-budget=8000)
-dom="$("${chrome[@]}" --dump-dom "http://127.0.0.1:$port/docs/" 2>/dev/null)"
-"${chrome[@]}" --window-size=1280,900 --screenshot="$screenshot" "http://127.0.0.1:$port/docs/" >/dev/null 2>&1
+dom="$("${chrome[@]}" --dump-dom "http://127.0.0.1:$port/docs" 2>/dev/null)"
+"${chrome[@]}" --window-size=1280,900 --screenshot="$screenshot" "http://127.0.0.1:$port/docs" >/dev/null 2>&1
 
 operations=$(grep -o 'opblock-summary-path"' <<<"$dom" | wc -l)
 echo "Swagger UI rendered $operations operations; screenshot: $screenshot"
