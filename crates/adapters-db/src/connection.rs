@@ -105,15 +105,25 @@ pub(crate) type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
 pub(crate) type PgPool = bb8::Pool<AsyncDieselConnectionManager<AsyncPgConnection>>;
 pub(crate) type SqlitePool = bb8::Pool<AsyncDieselConnectionManager<SqliteConn>>;
 
-/// Run on every new SQLite connection. `busy_timeout` comes first so that
-/// the others wait for a lock rather than fail. Foreign keys are off by
-/// default in SQLite and cascades depend on them; WAL lets readers proceed
-/// while one writer writes; `synchronous = NORMAL` is durable enough in WAL
-/// mode (a power cut may lose the last commits, never corrupt the file).
-const SQLITE_SETUP: &str = "PRAGMA busy_timeout = 5000;
-PRAGMA foreign_keys = ON;
+/// Run on every new SQLite connection, after `PRAGMA busy_timeout` (see
+/// [`sqlite_setup`]). Foreign keys are off by default in SQLite and
+/// cascades depend on them; WAL lets readers proceed while one writer
+/// writes; `synchronous = NORMAL` is durable enough in WAL mode (a power cut
+/// may lose the last commits, never corrupt the file).
+const SQLITE_SETUP: &str = "PRAGMA foreign_keys = ON;
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;";
+
+/// The setup of a new SQLite connection. `busy_timeout` comes first so that
+/// the other statements wait for a lock rather than fail, and it is the
+/// statement timeout: a call cannot be cut short from the outside on SQLite
+/// (diesel-async waits for a cancelled statement to finish on its blocking
+/// thread), so the wait for the write lock, the one wait of unbounded
+/// length, must give up on its own, as `database is locked` (`Unavailable`).
+fn sqlite_setup(options: PoolOptions) -> String {
+    let millis = options.statement_timeout.as_millis();
+    format!("PRAGMA busy_timeout = {millis};\n{SQLITE_SETUP}")
+}
 
 /// Sizing and time limits of the connection pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,7 +134,8 @@ pub struct PoolOptions {
     /// while the server is unreachable) before it is `Unavailable`.
     pub connection_timeout: Duration,
     /// How long one repository call may take on its connection; also the
-    /// server-side `statement_timeout` on PostgreSQL.
+    /// server-side `statement_timeout` on PostgreSQL and the `busy_timeout`
+    /// (the wait for the write lock) on SQLite.
     pub statement_timeout: Duration,
 }
 
@@ -210,7 +221,8 @@ impl Database {
             Target::Sqlite(path) => {
                 let manager =
                     AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path, broken_check());
-                let setup = Setup { statements: Some(SQLITE_SETUP.into()), queries: Arc::clone(&queries) };
+                let setup =
+                    Setup { statements: Some(sqlite_setup(options).into()), queries: Arc::clone(&queries) };
                 (Pools::Sqlite(build_pool(manager, setup, options).await?), Some(Arc::from(path)))
             }
         };
@@ -275,7 +287,9 @@ impl Database {
 
     /// `work`, given at most the statement timeout. A call cut short is
     /// `Unavailable`; its connection is dropped mid-statement, which marks
-    /// an open transaction broken so that the pool discards it.
+    /// an open transaction broken so that the pool discards it. (On SQLite
+    /// the drop waits for the running statement to end, which the
+    /// `busy_timeout` bounds.)
     pub(crate) async fn bounded<T>(
         &self,
         work: impl Future<Output = Result<T, Failure>>,
