@@ -34,21 +34,22 @@ use crate::errors::{DbError, Failure, StorageError};
 /// backend, so a query cannot drift between them; `?` inside it returns from
 /// the block. The macro itself returns nothing early: a failed checkout or a
 /// timeout is the `Err` it evaluates to, and a block that failed with
-/// `retry` set (its connection died first) runs once more.
+/// `retry` set (its connection died first) runs once more, on a connection
+/// opened for it rather than one from the pool (see [`Database::checkout`]).
 macro_rules! on_connection {
     ($db:expr, |$conn:ident| $work:expr) => {{
         let db: &$crate::connection::Database = $db;
         let mut attempt = 1;
         loop {
             let outcome: Result<_, $crate::errors::Failure> = match &db.pools {
-                $crate::connection::Pools::Postgres(pool) => match db.checkout(pool).await {
+                $crate::connection::Pools::Postgres(pool) => match db.checkout(pool, attempt > 1).await {
                     Ok(mut pooled) => {
                         let $conn: &mut ::diesel_async::AsyncPgConnection = &mut pooled;
                         db.bounded($work).await
                     }
                     Err(failure) => Err(failure),
                 },
-                $crate::connection::Pools::Sqlite(pool) => match db.checkout(pool).await {
+                $crate::connection::Pools::Sqlite(pool) => match db.checkout(pool, attempt > 1).await {
                     Ok(mut pooled) => {
                         let $conn: &mut $crate::connection::SqliteConn = &mut pooled;
                         db.bounded($work).await
@@ -105,15 +106,25 @@ pub(crate) type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
 pub(crate) type PgPool = bb8::Pool<AsyncDieselConnectionManager<AsyncPgConnection>>;
 pub(crate) type SqlitePool = bb8::Pool<AsyncDieselConnectionManager<SqliteConn>>;
 
-/// Run on every new SQLite connection. `busy_timeout` comes first so that
-/// the others wait for a lock rather than fail. Foreign keys are off by
-/// default in SQLite and cascades depend on them; WAL lets readers proceed
-/// while one writer writes; `synchronous = NORMAL` is durable enough in WAL
-/// mode (a power cut may lose the last commits, never corrupt the file).
-const SQLITE_SETUP: &str = "PRAGMA busy_timeout = 5000;
-PRAGMA foreign_keys = ON;
+/// Run on every new SQLite connection, after `PRAGMA busy_timeout` (see
+/// [`sqlite_setup`]). Foreign keys are off by default in SQLite and
+/// cascades depend on them; WAL lets readers proceed while one writer
+/// writes; `synchronous = NORMAL` is durable enough in WAL mode (a power cut
+/// may lose the last commits, never corrupt the file).
+const SQLITE_SETUP: &str = "PRAGMA foreign_keys = ON;
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;";
+
+/// The setup of a new SQLite connection. `busy_timeout` comes first so that
+/// the other statements wait for a lock rather than fail, and it is the
+/// statement timeout: a call cannot be cut short from the outside on SQLite
+/// (diesel-async waits for a cancelled statement to finish on its blocking
+/// thread), so the wait for the write lock, the one wait of unbounded
+/// length, must give up on its own, as `database is locked` (`Unavailable`).
+fn sqlite_setup(options: PoolOptions) -> String {
+    let millis = options.statement_timeout.as_millis();
+    format!("PRAGMA busy_timeout = {millis};\n{SQLITE_SETUP}")
+}
 
 /// Sizing and time limits of the connection pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,7 +135,8 @@ pub struct PoolOptions {
     /// while the server is unreachable) before it is `Unavailable`.
     pub connection_timeout: Duration,
     /// How long one repository call may take on its connection; also the
-    /// server-side `statement_timeout` on PostgreSQL.
+    /// server-side `statement_timeout` on PostgreSQL and the `busy_timeout`
+    /// (the wait for the write lock) on SQLite.
     pub statement_timeout: Duration,
 }
 
@@ -210,7 +222,8 @@ impl Database {
             Target::Sqlite(path) => {
                 let manager =
                     AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path, broken_check());
-                let setup = Setup { statements: Some(SQLITE_SETUP.into()), queries: Arc::clone(&queries) };
+                let setup =
+                    Setup { statements: Some(sqlite_setup(options).into()), queries: Arc::clone(&queries) };
                 (Pools::Sqlite(build_pool(manager, setup, options).await?), Some(Arc::from(path)))
             }
         };
@@ -257,25 +270,42 @@ impl Database {
         AtomicU64::load(&self.queries, Ordering::Relaxed)
     }
 
-    /// A connection from `pool` within the connection timeout.
+    /// A connection from `pool` within the connection timeout; with `fresh`
+    /// (the retry of a call whose connection died), a new one of its own,
+    /// within the same timeout. Not one from the pool: when a server
+    /// restarts, every pooled connection dies with the one that failed, and
+    /// the client may not have noticed yet, so the check on checkout can
+    /// pass a dead one (the retry would then fail with "connection closed").
     pub(crate) async fn checkout<'p, C>(
         &self,
         pool: &'p bb8::Pool<AsyncDieselConnectionManager<C>>,
-    ) -> Result<bb8::PooledConnection<'p, AsyncDieselConnectionManager<C>>, Failure>
+        fresh: bool,
+    ) -> Result<Checkout<'p, C>, Failure>
     where
         C: PoolableConnection + 'static,
         AsyncDieselConnectionManager<C>: bb8::ManageConnection<Connection = C, Error = PoolError>,
     {
+        let unavailable = |error: Box<dyn std::error::Error + Send + Sync>| {
+            Failure::from(DomainError::unavailable(StorageError::Checkout(error)))
+        };
+        if fresh {
+            let limit = self.options.connection_timeout;
+            return match tokio::time::timeout(limit, pool.dedicated_connection()).await {
+                Ok(Ok(conn)) => Ok(Checkout::Fresh(conn)),
+                Ok(Err(error)) => Err(unavailable(Box::new(error))),
+                Err(_) => Err(DomainError::unavailable(StorageError::Timeout(limit)).into()),
+            };
+        }
         // bb8 bounds the wait itself (connection_timeout); its error says
         // only "timed out", the cause went to the error sink's log line.
-        pool.get()
-            .await
-            .map_err(|error| DomainError::unavailable(StorageError::Checkout(Box::new(error))).into())
+        pool.get().await.map(Checkout::Pooled).map_err(|error| unavailable(Box::new(error)))
     }
 
     /// `work`, given at most the statement timeout. A call cut short is
     /// `Unavailable`; its connection is dropped mid-statement, which marks
-    /// an open transaction broken so that the pool discards it.
+    /// an open transaction broken so that the pool discards it. (On SQLite
+    /// the drop waits for the running statement to end, which the
+    /// `busy_timeout` bounds.)
     pub(crate) async fn bounded<T>(
         &self,
         work: impl Future<Output = Result<T, Failure>>,
@@ -284,6 +314,45 @@ impl Database {
         match tokio::time::timeout(limit, work).await {
             Ok(outcome) => outcome,
             Err(_) => Err(DomainError::unavailable(StorageError::Timeout(limit)).into()),
+        }
+    }
+}
+
+/// The connection a call runs on: a pooled one, or one opened for a retry
+/// (closed after it, see [`Database::checkout`]).
+pub(crate) enum Checkout<'p, C>
+where
+    C: PoolableConnection + 'static,
+    AsyncDieselConnectionManager<C>: bb8::ManageConnection<Connection = C>,
+{
+    Pooled(bb8::PooledConnection<'p, AsyncDieselConnectionManager<C>>),
+    Fresh(C),
+}
+
+impl<C> std::ops::Deref for Checkout<'_, C>
+where
+    C: PoolableConnection + 'static,
+    AsyncDieselConnectionManager<C>: bb8::ManageConnection<Connection = C>,
+{
+    type Target = C;
+
+    fn deref(&self) -> &C {
+        match self {
+            Self::Pooled(pooled) => pooled,
+            Self::Fresh(conn) => conn,
+        }
+    }
+}
+
+impl<C> std::ops::DerefMut for Checkout<'_, C>
+where
+    C: PoolableConnection + 'static,
+    AsyncDieselConnectionManager<C>: bb8::ManageConnection<Connection = C>,
+{
+    fn deref_mut(&mut self) -> &mut C {
+        match self {
+            Self::Pooled(pooled) => pooled,
+            Self::Fresh(conn) => conn,
         }
     }
 }

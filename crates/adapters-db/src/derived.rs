@@ -23,6 +23,21 @@ const FOLDING: &str = "folding";
 /// Rows recomputed per transaction.
 const BATCH: i64 = 500;
 
+/// Starts a batch's transaction with a write that changes nothing, so that
+/// it holds the write lock before it reads. On SQLite a transaction that
+/// reads first and writes later fails at once with `database is locked`
+/// (no busy wait can help: its snapshot is stale) when another connection
+/// wrote in between, which a second instance migrating at the same time
+/// does; writing first makes the two queue for the lock instead. On
+/// PostgreSQL (already serialised by the advisory lock) it locks one row.
+macro_rules! take_write_lock {
+    ($conn:expr) => {
+        diesel::update(derived_data::table.find(FOLDING))
+            .set(derived_data::version.eq(derived_data::version))
+            .execute($conn)
+    };
+}
+
 impl Database {
     /// Whether derived data was computed by an older folding than the code's.
     pub(crate) async fn derived_data_is_stale(&self) -> Result<bool, DomainError> {
@@ -77,6 +92,7 @@ impl Database {
     async fn refresh_properties_after(&self, after: i64) -> Result<Option<(i64, usize)>, DomainError> {
         on_connection!(self, |conn| async {
             in_transaction!(conn, async {
+                take_write_lock!(conn).await?;
                 let rows: Vec<PropertyRow> = properties::table
                     .filter(properties::id.gt(after))
                     .order_by(properties::id)
@@ -134,6 +150,7 @@ impl Database {
     async fn refresh_users_after(&self, after: i64) -> Result<Option<i64>, DomainError> {
         on_connection!(self, |conn| async {
             in_transaction!(conn, async {
+                take_write_lock!(conn).await?;
                 let rows: Vec<UserRow> = users::table
                     .filter(users::id.gt(after))
                     .order_by(users::id)

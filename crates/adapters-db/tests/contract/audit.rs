@@ -1,17 +1,21 @@
 //! `AuditLog`, and how the trail stores changes.
 
 use chrono::NaiveDate;
-use realty_domain::ports::{AuditLog, PropertyRepository};
-use realty_domain::{Action, AuditEntry, Changes, FieldValue, PropertyId, PropertyName, PropertyUpdate};
+use realty_domain::ports::{AuditLog, PropertyTypeRepository};
+use realty_domain::{Action, AuditEntry, Changes, FieldValue, PropertyId, PropertyType, TypeName};
 
-use crate::fixture::{TestDb, at, contract_tests, create_house, register};
+use crate::fixture::{TestDb, apply, at, audit, contract_tests, create_house, register, rename, slug};
 
-contract_tests!(history_of_an_unknown_property_is_empty, changes_keep_every_kind_of_value);
+contract_tests!(
+    the_history_of_an_unknown_property_is_empty,
+    changes_keep_every_kind_of_value,
+    a_property_type_event_names_its_slug,
+);
 
-async fn history_of_an_unknown_property_is_empty(t: TestDb) {
-    let history = AuditLog::property_history(&t.db, PropertyId(404)).await.expect("read");
+async fn the_history_of_an_unknown_property_is_empty(t: TestDb) {
+    let history = AuditLog::property_history(&t.db, PropertyId(404)).await.expect("the history reads");
 
-    assert!(history.is_empty());
+    assert!(history.is_empty(), "no event for an unknown property");
 }
 
 async fn changes_keep_every_kind_of_value(t: TestDb) {
@@ -26,15 +30,37 @@ async fn changes_keep_every_kind_of_value(t: TestDb) {
     changes.record_secret("password");
     let entry =
         AuditEntry { at: at(40), actor_id: Some(owner.id), action: Action::Update, changes: changes.clone() };
-    let update = PropertyUpdate {
-        name: Some(PropertyName::parse("Maison « Ker Avel »").expect("valid")),
-        ..PropertyUpdate::default()
-    };
-    PropertyRepository::update(&t.db, house.id, house.version, update, entry).await.expect("updated");
+    apply(&t.db, house.id, rename("Maison « Ker Avel »"), entry).await.expect("the rename applies");
 
-    let history = AuditLog::property_history(&t.db, house.id).await.expect("read");
+    let history = AuditLog::property_history(&t.db, house.id).await.expect("the history reads");
 
-    assert_eq!(history[1].changes, changes);
-    let floor = history[1].changes.get("floor").expect("recorded");
-    assert_eq!((&floor.old, &floor.new), (&FieldValue::Null, &FieldValue::Integer(-2)));
+    let last = history.last().expect("the history has the update");
+    assert_eq!(
+        last.changes, changes,
+        "text, integers, numbers, nulls, dates and secrets come back as recorded"
+    );
+    let floor = last.changes.get("floor").expect("the floor change is recorded");
+    assert_eq!(
+        (&floor.old, &floor.new),
+        (&FieldValue::Null, &FieldValue::Integer(-2)),
+        "null and integer kept apart"
+    );
+}
+
+async fn a_property_type_event_names_its_slug(t: TestDb) {
+    let admin = register(&t.db, "admin@example.com").await;
+    let castle =
+        PropertyType { slug: slug("castle"), name: TypeName::parse("Castle").expect("a valid name") };
+
+    PropertyTypeRepository::create(&t.db, castle, audit(Some(admin.id), Action::Create, 2))
+        .await
+        .expect("the type is created");
+
+    let recorded = t
+        .count(
+            "SELECT COUNT(*) AS n FROM audit_events WHERE resource = 'property_type' AND resource_id = 'castle' \
+             AND property_id IS NULL",
+        )
+        .await;
+    assert_eq!(recorded, 1, "the event names the type by its slug, outside any property");
 }

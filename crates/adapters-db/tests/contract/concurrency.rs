@@ -1,48 +1,87 @@
-//! Concurrent writers to one property: none loses another's version bump.
+//! Racing writers to one property, through two `Database` handles on the
+//! same storage (two instances of the service): the locked edit serialises
+//! them, so none fails, none needs to retry, and no change is lost.
 
 use realty_domain::ports::{AuditLog, PropertyRepository};
-use realty_domain::{Action, DomainError, PropertyName, PropertyUpdate, Version};
+use realty_domain::{Action, DomainError, Edit, PropertyChange, Version};
 use tokio::task::JoinSet;
 
-use crate::fixture::{TestDb, audit, contract_tests, create_house, register};
+use crate::fixture::{TestDb, audit, contract_tests, create, found, new_property, register, rename, room};
 
-contract_tests!(concurrent_writers_never_lose_a_version_bump);
+contract_tests!(
+    racing_edits_through_two_handles_all_apply_and_lose_no_increment,
+    racing_room_additions_through_two_handles_all_apply_and_keep_the_summary,
+);
 
-const WRITERS: i64 = 10;
+const WRITERS: i64 = 16;
 
-async fn concurrent_writers_never_lose_a_version_bump(t: TestDb) {
+async fn racing_edits_through_two_handles_all_apply_and_lose_no_increment(t: TestDb) {
     let owner = register(&t.db, "owner@example.com").await;
-    let house = create_house(&t.db, owner.id).await;
+    let counter = create(&t.db, new_property(owner.id, "Counter 0", "Lyon", "house", Vec::new())).await;
+    let handles = [t.db.clone(), t.connect_again().await];
     let mut writers = JoinSet::new();
 
     for writer in 0..WRITERS {
-        let db = t.db.clone();
+        let db = handles[usize::try_from(writer % 2).expect("0 or 1")].clone();
+        let entry = audit(Some(owner.id), Action::Update, 10 + writer);
         writers.spawn(async move {
-            // What a client does on 412: read again, then retry.
-            let mut attempts = 0;
-            loop {
-                attempts += 1;
-                let current = PropertyRepository::find(&db, house.id).await.expect("read").expect("present");
-                let update = PropertyUpdate {
-                    name: Some(PropertyName::parse(&format!("Writer {writer}")).expect("valid")),
-                    ..PropertyUpdate::default()
-                };
-                let entry = audit(Some(owner.id), Action::Update, writer);
-                match PropertyRepository::update(&db, house.id, current.version, update, entry).await {
-                    Ok(_) => return attempts,
-                    Err(DomainError::PreconditionFailed { .. }) => continue,
-                    Err(other) => panic!("writer {writer} failed: {other:?}"),
-                }
-            }
+            let decide = Box::new(move |current: &realty_domain::Property| {
+                let seen: i64 = current
+                    .name
+                    .as_str()
+                    .strip_prefix("Counter ")
+                    .and_then(|count| count.parse().ok())
+                    .ok_or_else(|| DomainError::internal("the name holds no counter"))?;
+                Ok(Edit::Apply { change: rename(&format!("Counter {}", seen + 1)), audit: entry })
+            });
+            PropertyRepository::edit(&db, counter.id, decide)
+                .await
+                .map(|_| ())
+                .map_err(|error| (writer, error))
         });
     }
-    let mut attempts = 0;
+    let mut failures = Vec::new();
     while let Some(joined) = writers.join_next().await {
-        attempts += joined.expect("the writer task completes");
+        if let Err(failure) = joined.expect("the writer task completes") {
+            failures.push(failure);
+        }
     }
 
-    let stored = PropertyRepository::find(&t.db, house.id).await.expect("read").expect("present");
-    assert_eq!(stored.version, Version(1 + WRITERS), "after {attempts} attempts");
-    let history = AuditLog::property_history(&t.db, house.id).await.expect("history");
-    assert_eq!(history.len() as i64, 1 + WRITERS, "one event per successful write");
+    assert!(failures.is_empty(), "no racing writer fails: {failures:?}");
+    let stored = found(&t.db, counter.id).await;
+    assert_eq!(stored.name.as_str(), format!("Counter {WRITERS}"), "every increment saw the one before");
+    assert_eq!(stored.version, Version(1 + WRITERS), "one version bump per writer");
+    let history = AuditLog::property_history(&t.db, counter.id).await.expect("the history reads");
+    assert_eq!(history.len() as i64, 1 + WRITERS, "the creation's event and one per writer");
+}
+
+async fn racing_room_additions_through_two_handles_all_apply_and_keep_the_summary(t: TestDb) {
+    let owner = register(&t.db, "owner@example.com").await;
+    let empty = create(&t.db, new_property(owner.id, "Empty", "Lyon", "house", Vec::new())).await;
+    let handles = [t.db.clone(), t.connect_again().await];
+    let mut writers = JoinSet::new();
+
+    for writer in 0..WRITERS {
+        let db = handles[usize::try_from(writer % 2).expect("0 or 1")].clone();
+        let change = PropertyChange::AddRoom(room(&format!("Room {writer}"), 10.0));
+        let entry = audit(Some(owner.id), Action::Create, 10 + writer);
+        writers.spawn(async move {
+            crate::fixture::apply(&db, empty.id, change, entry)
+                .await
+                .map(|_| ())
+                .map_err(|error| (writer, error))
+        });
+    }
+    let mut failures = Vec::new();
+    while let Some(joined) = writers.join_next().await {
+        if let Err(failure) = joined.expect("the writer task completes") {
+            failures.push(failure);
+        }
+    }
+
+    assert!(failures.is_empty(), "no racing room addition fails: {failures:?}");
+    let stored = found(&t.db, empty.id).await;
+    assert_eq!(stored.room_count() as i64, WRITERS, "every added room is kept");
+    assert_eq!(stored.version, Version(1 + WRITERS), "one version bump per added room");
+    assert_eq!(t.stored_summary(empty.id).await, stored.summary(), "the stored summary counts every room");
 }

@@ -1,164 +1,255 @@
-//! `PropertyRepository::list`: filters, keyset pages, and their cost.
+//! `PropertyRepository::list`: the eight sorts, keyset pages, and what a
+//! page costs.
 
+use std::cmp::Ordering;
 use std::collections::HashSet;
 
 use realty_domain::ports::PropertyRepository;
-use realty_domain::{Action, CityKey, Page, Property, PropertyFilter, PropertyId, TypeSlug, UserId};
+use realty_domain::{
+    Action, Keyset, Page, Property, PropertyId, PropertyQuery, RoomKind, Sort, SortKey, UserId,
+};
 
-use crate::fixture::{TestDb, audit, contract_tests, new_property, register, room};
+use crate::fixture::{
+    TestDb, apply, at, audit, contract_tests, create, new_property, query, register, rename, room, room_of,
+    words,
+};
 
 contract_tests!(
-    city_filter_ignores_case_accents_and_separators,
-    filters_by_type_owner_and_room_count,
-    pages_run_newest_first_without_gaps_or_duplicates,
-    exactly_full_last_page_has_no_next,
-    nothing_matching_is_an_empty_last_page,
-    a_page_costs_the_same_few_queries_whatever_its_size,
+    every_sort_orders_by_its_value_then_by_id_in_the_same_direction,
+    walking_every_sort_in_small_pages_returns_each_property_exactly_once,
+    pages_skip_and_repeat_nothing_while_properties_are_inserted_between_them,
+    an_exactly_full_last_page_says_no_more_follow,
+    a_page_costs_the_same_two_statements_for_one_item_or_fifty,
 );
 
-async fn create(
-    t: &TestDb,
-    owner: UserId,
-    name: &str,
-    city: &str,
-    property_type: &str,
-    rooms: usize,
-) -> Property {
-    let rooms = (0..rooms).map(|index| room(&format!("Room {index}"), 10.0 + index as f64)).collect();
-    let new = new_property(owner, name, city, property_type, rooms);
-    PropertyRepository::create(&t.db, new, audit(Some(owner), Action::Create, 1)).await.expect("created")
+/// Every sort, in the order of `Sort::NAMES`.
+fn every_sort() -> Vec<Sort> {
+    Sort::NAMES.iter().map(|name| Sort::parse(name).expect("a listed sort parses")).collect()
 }
 
-async fn list(t: &TestDb, filter: PropertyFilter) -> Page<Property> {
-    PropertyRepository::list(&t.db, &filter).await.expect("listed")
-}
-
-fn names(page: &Page<Property>) -> Vec<&str> {
-    page.items.iter().map(|property| property.name.as_str()).collect()
-}
-
-async fn city_filter_ignores_case_accents_and_separators(t: TestDb) {
-    let owner = register(&t.db, "owner@example.com").await;
-    create(&t, owner.id, "Centre", "Saint-Étienne", "house", 1).await;
-    create(&t, owner.id, "Suburb", "  SAINT  étienne ", "house", 1).await;
-    create(&t, owner.id, "Elsewhere", "Saint-Étienne-de-Tinée", "house", 1).await;
-    create(&t, owner.id, "Lyon", "Lyon", "house", 1).await;
-
-    for typed in ["saint etienne", "Saint-Etienne", "SAINT--ÉTIENNE"] {
-        let filter =
-            PropertyFilter { city: Some(CityKey::normalise(typed)), limit: 10, ..Default::default() };
-
-        let page = list(&t, filter).await;
-
-        assert_eq!(names(&page), ["Suburb", "Centre"], "filter {typed:?}");
+/// The value `property` is sorted by under `key`, comparable across
+/// properties.
+fn compare_by(key: SortKey, a: &Property, b: &Property) -> Ordering {
+    match key {
+        SortKey::CreatedAt => a.created_at.cmp(&b.created_at),
+        SortKey::UpdatedAt => a.updated_at.cmp(&b.updated_at),
+        SortKey::TotalArea => a.total_area_m2().total_cmp(&b.total_area_m2()),
+        SortKey::RoomCount => a.room_count().cmp(&b.room_count()),
     }
 }
 
-async fn filters_by_type_owner_and_room_count(t: TestDb) {
-    let ada = register(&t.db, "ada@example.com").await;
-    let bob = register(&t.db, "bob@example.com").await;
-    create(&t, ada.id, "Ada studio", "Paris", "studio", 1).await;
-    create(&t, ada.id, "Ada house", "Paris", "house", 4).await;
-    create(&t, bob.id, "Bob house", "Paris", "house", 2).await;
-    create(&t, bob.id, "Bob land", "Paris", "land", 0).await;
-    let all = PropertyFilter { limit: 10, ..Default::default() };
-    let house = Some(TypeSlug::parse("property_type", "house").expect("valid"));
-    let unknown = Some(TypeSlug::parse("property_type", "castle").expect("well-formed"));
-
-    let houses = list(&t, PropertyFilter { property_type: house.clone(), ..all.clone() }).await;
-    let castles = list(&t, PropertyFilter { property_type: unknown, ..all.clone() }).await;
-    let adas = list(&t, PropertyFilter { owner_id: Some(ada.id), ..all.clone() }).await;
-    let roomy = list(&t, PropertyFilter { min_rooms: Some(2), ..all.clone() }).await;
-    let small = list(&t, PropertyFilter { max_rooms: Some(1), ..all.clone() }).await;
-    let two_to_three =
-        list(&t, PropertyFilter { min_rooms: Some(2), max_rooms: Some(3), ..all.clone() }).await;
-    let combined =
-        list(&t, PropertyFilter { property_type: house, owner_id: Some(bob.id), ..all.clone() }).await;
-    let huge_bounds = list(&t, PropertyFilter { min_rooms: Some(0), max_rooms: Some(u32::MAX), ..all }).await;
-
-    assert_eq!(names(&houses), ["Bob house", "Ada house"]);
-    assert!(castles.items.is_empty(), "an unknown type matches nothing");
-    assert_eq!(names(&adas), ["Ada house", "Ada studio"]);
-    assert_eq!(names(&roomy), ["Bob house", "Ada house"]);
-    assert_eq!(names(&small), ["Bob land", "Ada studio"]);
-    assert_eq!(names(&two_to_three), ["Bob house"]);
-    assert_eq!(names(&combined), ["Bob house"]);
-    assert_eq!(huge_bounds.items.len(), 4);
-    assert_eq!(huge_bounds.items[0].rooms.len(), 0);
-    assert_eq!(huge_bounds.items[2].rooms.len(), 4, "each item carries its rooms");
+/// `properties` in the total order of `sort`: its value, then the id, both
+/// in its direction.
+fn expected_order(properties: &[Property], sort: Sort) -> Vec<PropertyId> {
+    let mut sorted: Vec<&Property> = properties.iter().collect();
+    sorted.sort_by(|a, b| compare_by(sort.key, a, b).then(a.id.cmp(&b.id)));
+    if sort.descending {
+        sorted.reverse();
+    }
+    sorted.iter().map(|property| property.id).collect()
 }
 
-async fn pages_run_newest_first_without_gaps_or_duplicates(t: TestDb) {
-    let owner = register(&t.db, "owner@example.com").await;
+async fn list(t: &TestDb, query: &PropertyQuery) -> Page<Property> {
+    PropertyRepository::list(&t.db, query).await.expect("the list runs")
+}
+
+fn ids(page: &Page<Property>) -> Vec<PropertyId> {
+    page.items.iter().map(|property| property.id).collect()
+}
+
+/// Eight properties with ties on every sort key: two created at each of
+/// four instants, updated at instants that tie in other pairs, room counts
+/// 0 to 3 and areas that repeat.
+async fn tied_catalogue(t: &TestDb, owner: UserId) -> Vec<Property> {
+    let areas: [(i64, &[f64]); 8] = [
+        (1, &[10.0, 10.0]),
+        (1, &[20.0]),
+        (2, &[]),
+        (3, &[5.0, 5.0, 5.0]),
+        (3, &[15.0]),
+        (4, &[]),
+        (5, &[12.5, 7.5]),
+        (5, &[30.0]),
+    ];
     let mut created = Vec::new();
-    for index in 0..25 {
-        created
-            .push(create(&t, owner.id, &format!("Property {index}"), "Nantes", "loft", index % 3).await.id);
+    for (index, (minute, areas)) in areas.into_iter().enumerate() {
+        let rooms = areas.iter().enumerate().map(|(n, area)| room(&format!("Room {n}"), *area)).collect();
+        let mut new = new_property(owner, &format!("Property {index}"), "Lyon", "house", rooms);
+        new.at = at(minute);
+        created.push(create(&t.db, new).await.id);
     }
-    let mut filter = PropertyFilter { limit: 10, ..Default::default() };
-    let mut sizes = Vec::new();
-    let mut seen = Vec::new();
+    // updated_at ties: properties 0 and 5 at minute 10, 6 and 7 at their
+    // creation's minute 5.
+    for (index, minute) in [(0, 10), (5, 10), (3, 8)] {
+        apply(
+            &t.db,
+            created[index],
+            rename(&format!("Renamed {index}")),
+            audit(Some(owner), Action::Update, minute),
+        )
+        .await
+        .expect("the rename applies");
+    }
+    let all = list(t, &query(100)).await;
+    assert_eq!(all.items.len(), 8, "the catalogue is listed whole");
+    all.items
+}
 
+async fn every_sort_orders_by_its_value_then_by_id_in_the_same_direction(t: TestDb) {
+    let owner = register(&t.db, "owner@example.com").await;
+    let properties = tied_catalogue(&t, owner.id).await;
+
+    for sort in every_sort() {
+        let page = list(&t, &PropertyQuery { sort, ..query(100) }).await;
+
+        let expected = expected_order(&properties, sort);
+        let ties = expected.windows(2).filter(|pair| {
+            let find = |id| properties.iter().find(|property| property.id == id).expect("listed");
+            compare_by(sort.key, find(pair[0]), find(pair[1])) == Ordering::Equal
+        });
+        assert!(ties.count() > 0, "the data ties on {}", sort.as_str());
+        assert_eq!(ids(&page), expected, "sort {}: by value then id, same direction", sort.as_str());
+        assert!(!page.more, "sort {}: everything fits one page", sort.as_str());
+    }
+}
+
+/// Properties created between pages, with values that land before, among
+/// and after the others in every order.
+struct Newcomers {
+    owner: UserId,
+    inserted: i64,
+}
+
+impl Newcomers {
+    async fn insert(&mut self, t: &TestDb) {
+        self.inserted += 1;
+        let n = self.inserted;
+        let rooms = (0..n % 4)
+            .map(|k| room_of(RoomKind::Office, &format!("Room {k}"), 5.0 * k as f64 + 5.0))
+            .collect();
+        let mut new = new_property(self.owner, &format!("Newcomer {n}"), "Lyon", "house", rooms);
+        new.at = at(3 * (n % 4));
+        create(&t.db, new).await;
+    }
+}
+
+/// Walks `sort` in pages of `limit`, inserting a newcomer after each page
+/// when given some; returns the ids in page order and the page sizes.
+async fn walk(
+    t: &TestDb,
+    sort: Sort,
+    limit: u32,
+    mut newcomers: Option<&mut Newcomers>,
+) -> (Vec<PropertyId>, Vec<usize>) {
+    let mut filter = PropertyQuery { sort, ..query(limit) };
+    let (mut seen, mut sizes) = (Vec::new(), Vec::new());
     loop {
-        let page = list(&t, filter.clone()).await;
+        let page = list(t, &filter).await;
         sizes.push(page.items.len());
-        seen.extend(page.items.iter().map(|property| property.id));
-        match page.next {
-            Some(next) => {
-                assert_eq!(Some(&next), seen.last(), "next is the last id of the page");
-                filter.before = Some(next);
-            }
-            None => break,
+        seen.extend(ids(&page));
+        assert!(sizes.len() <= 100, "sort {}: the walk ends", sort.as_str());
+        if !page.more {
+            return (seen, sizes);
+        }
+        let last = page.items.last().expect("a page followed by another is not empty");
+        filter.after = Some(Keyset::of(last, sort.key));
+        if let Some(newcomers) = newcomers.as_deref_mut() {
+            newcomers.insert(t).await;
         }
     }
-
-    assert_eq!(sizes, [10, 10, 5]);
-    let newest_first: Vec<PropertyId> = created.iter().rev().copied().collect();
-    assert_eq!(seen, newest_first, "every property once, newest first");
-    assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 25);
 }
 
-async fn exactly_full_last_page_has_no_next(t: TestDb) {
+async fn walking_every_sort_in_small_pages_returns_each_property_exactly_once(t: TestDb) {
+    let owner = register(&t.db, "owner@example.com").await;
+    let properties = tied_catalogue(&t, owner.id).await;
+
+    for sort in every_sort() {
+        let (seen, sizes) = walk(&t, sort, 3, None).await;
+
+        assert_eq!(sizes, [3, 3, 2], "sort {}: pages of 3, 3 and 2", sort.as_str());
+        assert_eq!(seen, expected_order(&properties, sort), "sort {}: each once, in order", sort.as_str());
+    }
+}
+
+async fn pages_skip_and_repeat_nothing_while_properties_are_inserted_between_them(t: TestDb) {
+    let owner = register(&t.db, "owner@example.com").await;
+    let properties = tied_catalogue(&t, owner.id).await;
+    let originals: HashSet<PropertyId> = properties.iter().map(|property| property.id).collect();
+    let mut newcomers = Newcomers { owner: owner.id, inserted: 0 };
+
+    for sort in every_sort() {
+        let (seen, _) = walk(&t, sort, 3, Some(&mut newcomers)).await;
+
+        let distinct: HashSet<PropertyId> = seen.iter().copied().collect();
+        assert_eq!(distinct.len(), seen.len(), "sort {}: no property is seen twice", sort.as_str());
+        assert!(
+            originals.is_subset(&distinct),
+            "sort {}: every property there all along is seen",
+            sort.as_str()
+        );
+    }
+    assert!(newcomers.inserted >= 16, "properties were inserted between pages ({})", newcomers.inserted);
+}
+
+async fn an_exactly_full_last_page_says_no_more_follow(t: TestDb) {
     let owner = register(&t.db, "owner@example.com").await;
     for index in 0..4 {
-        create(&t, owner.id, &format!("Property {index}"), "Nice", "villa", 1).await;
+        let mut new = new_property(
+            owner.id,
+            &format!("Property {index}"),
+            "Nice",
+            "villa",
+            vec![room("Bedroom", 10.0)],
+        );
+        new.at = at(index);
+        create(&t.db, new).await;
     }
 
-    let first = list(&t, PropertyFilter { limit: 2, ..Default::default() }).await;
-    let second = list(&t, PropertyFilter { limit: 2, before: first.next, ..Default::default() }).await;
+    let first = list(&t, &query(2)).await;
+    let last = first.items.last().expect("a first page");
+    let after = Some(Keyset::of(last, SortKey::CreatedAt));
+    let second = list(&t, &PropertyQuery { after, ..query(2) }).await;
 
-    assert_eq!(names(&first), ["Property 3", "Property 2"]);
-    assert!(first.next.is_some());
-    assert_eq!(names(&second), ["Property 1", "Property 0"]);
-    assert_eq!(second.next, None, "no empty page follows a full last page");
+    let names =
+        |page: &Page<Property>| page.items.iter().map(|p| p.name.as_str().to_owned()).collect::<Vec<_>>();
+    assert_eq!(names(&first), ["Property 3", "Property 2"], "the newest two first");
+    assert!(first.more, "a page follows the first");
+    assert_eq!(names(&second), ["Property 1", "Property 0"], "then the oldest two");
+    assert!(!second.more, "no empty page follows an exactly full last page");
 }
 
-async fn nothing_matching_is_an_empty_last_page(t: TestDb) {
-    let filter =
-        PropertyFilter { city: Some(CityKey::normalise("Atlantis")), limit: 20, ..Default::default() };
-
-    let page = list(&t, filter).await;
-
-    assert!(page.items.is_empty());
-    assert_eq!(page.next, None);
-}
-
-async fn a_page_costs_the_same_few_queries_whatever_its_size(t: TestDb) {
+async fn a_page_costs_the_same_two_statements_for_one_item_or_fifty(t: TestDb) {
     let owner = register(&t.db, "owner@example.com").await;
-    for index in 0..21 {
-        create(&t, owner.id, &format!("Property {index}"), "Lille", "house", 3).await;
+    let generated = (0..60)
+        .map(|index| {
+            let rooms =
+                vec![room("Bedroom", 10.0), room_of(RoomKind::Kitchen, "Kitchen", 8.0), room("Study", 9.0)];
+            new_property(owner.id, &format!("Generated {index}"), "Lille", "house", rooms)
+        })
+        .collect();
+    t.db.bulk_insert_properties(generated).await.expect("the properties are inserted");
+    let plain = query(0);
+    let filtered = PropertyQuery {
+        words: words("bright gen"),
+        has: [RoomKind::Kitchen].into_iter().collect(),
+        min_rooms: Some(2),
+        sort: Sort::parse("total_area_m2").expect("a sort"),
+        ..query(0)
+    };
+
+    for (case, base) in [("no filter", plain), ("words, kinds, rooms and a sort", filtered)] {
+        let mut costs = Vec::new();
+        for limit in [1, 50] {
+            let before = t.db.query_count();
+            let page = list(&t, &PropertyQuery { limit, ..base.clone() }).await;
+            costs.push(t.db.query_count() - before);
+
+            assert_eq!(page.items.len(), limit as usize, "{case}: a full page of {limit}");
+            assert!(page.items.iter().all(|property| property.rooms.len() == 3), "{case}: rooms are loaded");
+            assert!(page.more, "{case}: more follow a page of {limit}");
+        }
+
+        // The page, then the rooms of all its properties.
+        assert_eq!(costs, [2, 2], "{case}: statements for a page of 1 and of 50");
     }
-
-    let before = t.db.query_count();
-    let small = list(&t, PropertyFilter { limit: 5, ..Default::default() }).await;
-    let small_cost = t.db.query_count() - before;
-    let before = t.db.query_count();
-    let large = list(&t, PropertyFilter { limit: 20, ..Default::default() }).await;
-    let large_cost = t.db.query_count() - before;
-
-    assert_eq!((small.items.len(), large.items.len()), (5, 20));
-    assert!(large.items.iter().all(|property| property.rooms.len() == 3), "rooms are loaded");
-    // The page, then its rooms: two statements, whatever the page size.
-    assert_eq!(large_cost, 2, "a page of 20 cost {large_cost} statements");
-    assert_eq!(small_cost, large_cost, "the cost does not grow with the page");
 }

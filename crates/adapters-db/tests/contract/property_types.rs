@@ -17,13 +17,13 @@ contract_tests!(
 
 fn castle() -> PropertyType {
     PropertyType {
-        slug: TypeSlug::parse("slug", "castle").expect("valid"),
+        slug: TypeSlug::parse("castle").expect("valid"),
         name: TypeName::parse("Castle").expect("valid"),
     }
 }
 
 fn slug(raw: &str) -> TypeSlug {
-    TypeSlug::parse("slug", raw).expect("valid")
+    TypeSlug::parse(raw).expect("valid")
 }
 
 async fn lists_the_seeded_types_by_slug(t: TestDb) {
