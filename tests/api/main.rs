@@ -9,6 +9,7 @@ mod helpers;
 mod auth;
 mod browsing;
 mod concurrency;
+mod conformance;
 mod errors;
 mod ops;
 mod properties;

@@ -74,9 +74,19 @@ pub struct Routers {
 
 /// The OpenAPI document of every route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, mut document) = api_routes(creations()).split_for_parts();
+    let (_, document) = api_routes(creations()).split_for_parts();
     let (_, docs) = routes::docs::router().split_for_parts();
+    whole_document(document, docs)
+}
+
+/// The API's document with the documentation routes', and on every
+/// operation the statuses any route can return.
+fn whole_document(
+    mut document: utoipa::openapi::OpenApi,
+    docs: utoipa::openapi::OpenApi,
+) -> utoipa::openapi::OpenApi {
     document.merge(docs);
+    openapi::add_common_responses(&mut document);
     document
 }
 
@@ -121,9 +131,9 @@ pub fn router(state: AppState, config: &HttpConfig) -> Routers {
     // it keeps to them once merged.
     let idempotent_creations = creations()
         .route_layer(axum_middleware::from_fn_with_state(state.clone(), middleware::idempotency::idempotent));
-    let (api, mut document) = api_routes(idempotent_creations).split_for_parts();
+    let (api, document) = api_routes(idempotent_creations).split_for_parts();
     let (docs_router, docs) = routes::docs::router().split_for_parts();
-    document.merge(docs);
+    let document = whole_document(document, docs);
     let known_query = Arc::new(middleware::QueryParameters::from_document(&document));
     let docs = routes::docs::Docs::new(&document);
 

@@ -4,8 +4,9 @@
 //! component; a route lists the statuses it can return and refers to them
 //! (`(status = 404, response = NotFound)`). The statuses every route can
 //! return (429 from the rate limit, 400 for an unknown query parameter, 500,
-//! and 503 while the database is unreachable or a request runs too long)
-//! are added to every operation by [`EveryRoute`].
+//! and 503 while the database is unreachable or a request runs too long,
+//! and 413 wherever a body is read) are added to every operation by
+//! [`add_common_responses`], once the routes are in the document.
 
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -68,7 +69,7 @@ problem_responses! {
             limited per client and answers with the `RateLimit-Policy` and `RateLimit` fields.",
         license(name = "MIT")
     ),
-    modifiers(&BearerAuth, &EveryRoute),
+    modifiers(&BearerAuth),
     components(
         schemas(Problem, ProblemField),
         responses(
@@ -107,22 +108,23 @@ impl Modify for BearerAuth {
     }
 }
 
-/// Adds to every operation the statuses any route can return.
-struct EveryRoute;
-
-impl Modify for EveryRoute {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let common = [
-            ("400", "BadRequest"),
-            ("429", "TooManyRequests"),
-            ("500", "InternalError"),
-            ("503", "ServiceUnavailable"),
-        ];
-        for item in openapi.paths.paths.values_mut() {
-            let operations =
-                [&mut item.get, &mut item.post, &mut item.patch, &mut item.delete, &mut item.put];
-            for operation in operations.into_iter().flatten() {
-                add_responses(operation, &common);
+/// Adds to every operation of `openapi` the statuses any route can return,
+/// and 413 to those that read a body. Called on the assembled document: a
+/// `modifiers(...)` entry of [`ApiDoc`] would run before the routers add
+/// their paths, and so change nothing.
+pub(crate) fn add_common_responses(openapi: &mut utoipa::openapi::OpenApi) {
+    let common = [
+        ("400", "BadRequest"),
+        ("429", "TooManyRequests"),
+        ("500", "InternalError"),
+        ("503", "ServiceUnavailable"),
+    ];
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [&mut item.get, &mut item.post, &mut item.patch, &mut item.delete, &mut item.put];
+        for operation in operations.into_iter().flatten() {
+            add_responses(operation, &common);
+            if operation.request_body.is_some() {
+                add_responses(operation, &[("413", "PayloadTooLarge")]);
             }
         }
     }

@@ -24,9 +24,11 @@ pub fn creation_router() -> OpenApiRouter<AppState> {
 }
 
 /// Every property type, by slug.
-#[utoipa::path(get, path = "/property-types", tag = "property types", responses(
+#[utoipa::path(get, path = "/property-types", tag = "property types",
+    params(crate::routes::properties::IfNoneMatchParam), responses(
     (status = 200, description = "The catalogue", body = [PropertyTypeResponse],
-        headers(("ETag" = String, description = "A weak tag of the content")))))]
+        headers(("ETag" = String, description = "A weak tag of the content"))),
+    (status = 304, description = "Unchanged since the ETag given in If-None-Match")))]
 async fn list_types(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
     let types = state.property_types.list().await?;
     let body: Vec<PropertyTypeResponse<'_>> = types.iter().map(Into::into).collect();
@@ -36,9 +38,10 @@ async fn list_types(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
 
 /// One property type.
 #[utoipa::path(get, path = "/property-types/{slug}", tag = "property types",
-    params(("slug" = String, Path, description = "Type slug")), responses(
+    params(("slug" = String, Path, description = "Type slug"), crate::routes::properties::IfNoneMatchParam), responses(
     (status = 200, description = "The type", body = PropertyTypeResponse,
         headers(("ETag" = String, description = "A weak tag of the content"))),
+    (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
     (status = 404, response = NotFound)))]
 async fn get_type(
     State(state): State<AppState>,
