@@ -10,6 +10,7 @@ mod auth;
 mod browsing;
 mod concurrency;
 mod errors;
+mod operations;
 mod ops;
 mod properties;
 mod rooms;
