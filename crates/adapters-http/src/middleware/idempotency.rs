@@ -33,12 +33,14 @@ pub(crate) async fn idempotent(State(state): State<AppState>, request: Request, 
     let Some(raw) = request.headers().get(IDEMPOTENCY_KEY) else {
         return next.run(request).await;
     };
+    // Authentication comes before syntax (DESIGN §4): without a valid token
+    // the handler answers 401, whatever the key looks like.
+    let Some(user) = user_of(&state, &request) else {
+        return next.run(request).await;
+    };
     let Some(key) = valid_key(raw) else {
         return ApiError::BadRequest("Idempotency-Key must be 1 to 255 visible ASCII characters".into())
             .into_response();
-    };
-    let Some(user) = user_of(&state, &request) else {
-        return next.run(request).await;
     };
     let (parts, body) = request.into_parts();
     // Bounded by the body limit layer outside; its error is the 413.
