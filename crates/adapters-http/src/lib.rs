@@ -129,6 +129,7 @@ pub fn router(state: AppState, config: &HttpConfig) -> Routers {
         document.merge(metrics_document);
     }
     let known_query = Arc::new(middleware::QueryParameters::from_document(&document));
+    let routes = Arc::new(middleware::RouteTemplates::from_document(&document));
     let docs = routes::docs::Docs::new(&document);
 
     let app = api
@@ -142,25 +143,32 @@ pub fn router(state: AppState, config: &HttpConfig) -> Routers {
             .with_state(state.clone())
             .route_layer(axum_middleware::from_fn(middleware::remember_route))
             .fallback(|| async { StatusCode::NOT_FOUND });
-        with_outer_layers(metrics, &state, config, false)
+        with_outer_layers(metrics, &state, config, None)
     });
-    Routers { api: with_outer_layers(app, &state, config, true), metrics }
+    Routers { api: with_outer_layers(app, &state, config, Some(routes)), metrics }
 }
 
 /// Wraps `router` in the layers every request goes through. Listed here
 /// innermost first (each `layer` wraps what is above it): the body limits
 /// and the timeout bound the work; the rate limit refuses before any of it
-/// (`limited`); every response, whatever produced it, passes through
+/// (when `limited`, with the route templates that label its refusals);
+/// every response, whatever produced it, passes through
 /// `problems`; the request's identity and log line come first of all.
-fn with_outer_layers(router: Router, state: &AppState, config: &HttpConfig, limited: bool) -> Router {
+fn with_outer_layers(
+    router: Router,
+    state: &AppState,
+    config: &HttpConfig,
+    limited: Option<Arc<middleware::RouteTemplates>>,
+) -> Router {
     let mut router = router
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
         .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
         .layer(server::body_guard_layer(config.body_stall_timeout))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout));
-    if limited {
-        router = router
-            .layer(axum_middleware::from_fn_with_state(state.clone(), middleware::rate_limit::rate_limit));
+    if let Some(routes) = limited {
+        let limiting = middleware::rate_limit::Limiting { state: state.clone(), routes };
+        router =
+            router.layer(axum_middleware::from_fn_with_state(limiting, middleware::rate_limit::rate_limit));
     }
     if let Some(cors) = cors(&config.cors_origins) {
         router = router.layer(cors);
