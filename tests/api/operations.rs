@@ -787,6 +787,64 @@ async fn a_malformed_idempotency_key_without_a_token_is_a_401(app: TestApp) {
     assert!(headers.contains_key("www-authenticate"), "authentication is checked first");
 }
 
+/// Sends `body` to `path` in chunks (no `Content-Length`, as a streaming
+/// client does) over a plain socket; returns the status and the answer.
+async fn post_chunked(app: &TestApp, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> (u16, String) {
+    use std::io::{Read as _, Write as _};
+
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut head = format!("POST {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+    head.push_str("Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        stream.write_all(head.as_bytes()).unwrap();
+        for chunk in body.chunks(4096) {
+            // The service may answer and close before the whole body is sent.
+            if stream.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).is_err()
+                || stream.write_all(chunk).is_err()
+                || stream.write_all(b"\r\n").is_err()
+            {
+                break;
+            }
+        }
+        let _ = stream.write_all(b"0\r\n\r\n");
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        let answer = String::from_utf8_lossy(&answer).into_owned();
+        let status = answer.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
+        (status, answer)
+    })
+    .await
+    .unwrap()
+}
+
+async fn an_oversized_streamed_body_with_a_key_is_a_413(app: TestApp) {
+    let owner = app.user("cy").await;
+    let description = "x".repeat(app.settings.http.body_limit_bytes);
+    let body = serde_json::to_vec(
+        &json!({"name": "Big", "property_type": "house", "city": "Lyon", "description": description}),
+    )
+    .unwrap();
+    let bearer = format!("Bearer {}", owner.token);
+    let key = new_key();
+
+    let (without_key, _) =
+        post_chunked(&app, "/properties", &[("Authorization", &bearer)], body.clone()).await;
+    let (with_key, answer) =
+        post_chunked(&app, "/properties", &[("Authorization", &bearer), ("Idempotency-Key", &key)], body)
+            .await;
+
+    assert_eq!(without_key, 413, "the limit without a key");
+    assert_eq!(with_key, 413, "the same limit with a key: {answer}");
+    assert!(answer.contains("application/problem+json"), "{answer}");
+    assert!(properties_of(&app, &owner).await.is_empty());
+}
+
 async fn without_the_header_every_post_creates(app: TestApp) {
     let owner = app.user("abe").await;
     let body = property_body("Twice");
@@ -860,6 +918,7 @@ crate::on_every_backend!(
     concurrent_requests_with_one_new_key_create_one_property,
     a_malformed_idempotency_key_is_a_400,
     a_malformed_idempotency_key_without_a_token_is_a_401,
+    an_oversized_streamed_body_with_a_key_is_a_413,
     without_the_header_every_post_creates,
     an_invalid_creation_is_kept_under_its_key_so_its_correction_needs_a_new_key,
     ready_and_health_answer_200_on_a_healthy_database,
