@@ -455,6 +455,28 @@ async fn a_valid_traceparent_puts_its_trace_id_on_the_request_log_line(app: Test
     );
 }
 
+async fn the_request_log_line_names_method_path_status_latency_and_user(app: TestApp) {
+    log_capture();
+    let user = app.user("dot").await;
+    let request_id = uuid::Uuid::new_v4().to_string();
+
+    let response = app
+        .get("/users/me")
+        .bearer_auth(&user.token)
+        .header("x-request-id", &request_id)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let line = served_line(&request_id);
+    for field in
+        ["method=GET", "path=/users/me", "status=200", "latency_ms=", &format!("user_id={}", user.id)]
+    {
+        assert!(line.contains(field), "{field} on {line}");
+    }
+}
+
 async fn without_a_traceparent_a_trace_id_is_generated(app: TestApp) {
     log_capture();
     let (first, second) = (uuid::Uuid::new_v4().to_string(), uuid::Uuid::new_v4().to_string());
@@ -905,6 +927,7 @@ crate::on_every_backend!(
     a_rate_of_zero_turns_limiting_off,
     a_refused_client_is_served_again_after_retry_after,
     a_valid_traceparent_puts_its_trace_id_on_the_request_log_line,
+    the_request_log_line_names_method_path_status_latency_and_user,
     without_a_traceparent_a_trace_id_is_generated,
     an_invalid_traceparent_is_ignored,
     a_short_visible_request_id_is_echoed,
