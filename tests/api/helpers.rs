@@ -53,6 +53,8 @@ macro_rules! on_every_backend {
 /// A running service with its own empty database.
 pub struct TestApp {
     pub address: String,
+    /// The base URL of the metrics listener, when `/metrics` has its own.
+    pub metrics_address: Option<String>,
     pub client: reqwest::Client,
     pub settings: Settings,
     counter: AtomicU64,
@@ -161,17 +163,26 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
         warnings: Vec::new(),
     };
     adjust(&mut settings);
-    let address = start(&settings).await;
+    let (address, metrics_address) = start(&settings).await;
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    Some(TestApp { address, client, settings, counter: AtomicU64::new(0), _database: Arc::new(database) })
+    Some(TestApp {
+        address,
+        metrics_address,
+        client,
+        settings,
+        counter: AtomicU64::new(0),
+        _database: Arc::new(database),
+    })
 }
 
-/// Builds and starts one instance; returns its base URL.
-async fn start(settings: &Settings) -> String {
+/// Builds and starts one instance; returns its base URL and that of its
+/// metrics listener, when it has one.
+async fn start(settings: &Settings) -> (String, Option<String>) {
     let app = Application::build(settings).await.unwrap();
     let address = format!("http://{}", app.local_addr().unwrap());
+    let metrics_address = app.metrics_addr().map(|address| format!("http://{address}"));
     tokio::spawn(app.run_until(std::future::pending()));
-    address
+    (address, metrics_address)
 }
 
 /// Whether the app runs on PostgreSQL.
@@ -193,10 +204,20 @@ impl TestApp {
     /// A second instance of the service on another port, sharing this one's
     /// database and token key: what a load balancer would spread requests over.
     pub async fn another_instance(&self) -> TestApp {
+        self.another_instance_with(|_| {}).await
+    }
+
+    /// Another instance on the same database and token key, with settings
+    /// adjusted by `adjust` (say, without the rate limit this one has).
+    pub async fn another_instance_with(&self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = self.settings.clone();
+        adjust(&mut settings);
+        let (address, metrics_address) = start(&settings).await;
         TestApp {
-            address: start(&self.settings).await,
+            address,
+            metrics_address,
             client: self.client.clone(),
-            settings: self.settings.clone(),
+            settings,
             counter: AtomicU64::new(1_000_000 + self.counter.load(Ordering::Relaxed)),
             _database: Arc::clone(&self._database),
         }
@@ -295,4 +316,52 @@ pub fn problem_fields(problem: &Value) -> Vec<String> {
             errors.iter().map(|error| error["field"].as_str().unwrap_or_default().to_owned()).collect()
         })
         .unwrap_or_default()
+}
+
+/// The service's log lines that name a request, captured in memory for the
+/// whole test binary: the service runs on the test runtime's worker
+/// threads, so a thread-local subscriber would miss them. Installed once as
+/// the global subscriber by the first test that asks; INFO and above.
+#[derive(Debug)]
+pub struct LogCapture {
+    lines: std::sync::Mutex<Vec<String>>,
+}
+
+impl LogCapture {
+    /// The first captured line holding every one of `needles`.
+    pub fn line_with(&self, needles: &[&str]) -> Option<String> {
+        let lines = self.lines.lock().unwrap();
+        lines.iter().find(|line| needles.iter().all(|needle| line.contains(needle))).cloned()
+    }
+}
+
+impl std::io::Write for &'static LogCapture {
+    fn write(&mut self, buffer: &[u8]) -> std::io::Result<usize> {
+        // The fmt layer writes each event whole, in one call.
+        let line = String::from_utf8_lossy(buffer);
+        if line.contains("request_id=") {
+            self.lines.lock().unwrap().push(line.into_owned());
+        }
+        Ok(buffer.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The log capture, installed on first use.
+pub fn log_capture() -> &'static LogCapture {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::{Layer as _, filter::LevelFilter, fmt};
+
+    static CAPTURE: std::sync::OnceLock<&'static LogCapture> = std::sync::OnceLock::new();
+    CAPTURE.get_or_init(|| {
+        let capture: &'static LogCapture =
+            Box::leak(Box::new(LogCapture { lines: std::sync::Mutex::new(Vec::new()) }));
+        let layer = fmt::layer().with_ansi(false).with_writer(move || capture).with_filter(LevelFilter::INFO);
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
+            .expect("no other global subscriber in the test binary");
+        capture
+    })
 }

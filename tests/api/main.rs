@@ -11,6 +11,7 @@ mod browsing;
 mod concurrency;
 mod conformance;
 mod errors;
+mod operations;
 mod ops;
 mod properties;
 mod rooms;

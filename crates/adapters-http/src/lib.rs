@@ -74,7 +74,7 @@ pub struct Routers {
 
 /// The OpenAPI document of every route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, document) = api_routes(creations()).split_for_parts();
+    let (_, document) = api_routes(creations(), true).split_for_parts();
     let (_, docs) = routes::docs::router().split_for_parts();
     whole_document(document, docs)
 }
@@ -96,7 +96,8 @@ const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
 /// Every API route with its OpenAPI description, grouped by what their
 /// answers may be cached as (DESIGN §4.2): public reads `no-cache` (store,
 /// but revalidate with the ETag), personal data and tokens `no-store`.
-fn api_routes(creations: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+/// `/metrics` is left out when it has a listener of its own.
+fn api_routes(creations: OpenApiRouter<AppState>, with_metrics: bool) -> OpenApiRouter<AppState> {
     let public = OpenApiRouter::new()
         .merge(routes::properties::router())
         .merge(routes::rooms::router())
@@ -108,11 +109,9 @@ fn api_routes(creations: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .merge(routes::users::router())
         .merge(routes::properties::history_router())
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, NO_STORE));
-    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
-        .merge(routes::ops::router())
-        .merge(routes::ops::metrics_router())
-        .merge(public)
-        .merge(personal)
+    let api = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).merge(routes::ops::router());
+    let api = if with_metrics { api.merge(routes::ops::metrics_router()) } else { api };
+    api.merge(public).merge(personal)
 }
 
 /// The three creations, which the idempotency layer wraps once the state is
@@ -131,14 +130,18 @@ pub fn router(state: AppState, config: &HttpConfig) -> Routers {
     // it keeps to them once merged.
     let idempotent_creations = creations()
         .route_layer(axum_middleware::from_fn_with_state(state.clone(), middleware::idempotency::idempotent));
-    let (api, document) = api_routes(idempotent_creations).split_for_parts();
+    let (api, mut document) = api_routes(idempotent_creations, !config.metrics_apart).split_for_parts();
+    let (metrics_route, metrics_document) = routes::ops::metrics_router().split_for_parts();
+    if config.metrics_apart {
+        // Documented all the same: the operation is the service's, on another listener.
+        document.merge(metrics_document);
+    }
     let (docs_router, docs) = routes::docs::router().split_for_parts();
     let document = whole_document(document, docs);
     let known_query = Arc::new(middleware::QueryParameters::from_document(&document));
+    let routes = Arc::new(middleware::RouteTemplates::from_document(&document));
     let docs = routes::docs::Docs::new(&document);
 
-    let (metrics_route, _) = routes::ops::metrics_router().split_for_parts();
-    let api = if config.metrics_apart { without_metrics(api) } else { api };
     let app = api
         .with_state(state.clone())
         .merge(docs_router.with_state(docs))
@@ -150,30 +153,32 @@ pub fn router(state: AppState, config: &HttpConfig) -> Routers {
             .with_state(state.clone())
             .route_layer(axum_middleware::from_fn(middleware::remember_route))
             .fallback(|| async { StatusCode::NOT_FOUND });
-        with_outer_layers(metrics, &state, config, false)
+        with_outer_layers(metrics, &state, config, None)
     });
-    Routers { api: with_outer_layers(app, &state, config, true), metrics }
-}
-
-/// The API router without `/metrics`, when it has its own listener.
-fn without_metrics(api: Router<AppState>) -> Router<AppState> {
-    api.route("/metrics", axum::routing::any(|| async { StatusCode::NOT_FOUND }))
+    Routers { api: with_outer_layers(app, &state, config, Some(routes)), metrics }
 }
 
 /// Wraps `router` in the layers every request goes through. Listed here
 /// innermost first (each `layer` wraps what is above it): the body limits
 /// and the timeout bound the work; the rate limit refuses before any of it
-/// (`limited`); every response, whatever produced it, passes through
+/// (when `limited`, with the route templates that label its refusals);
+/// every response, whatever produced it, passes through
 /// `problems`; the request's identity and log line come first of all.
-fn with_outer_layers(router: Router, state: &AppState, config: &HttpConfig, limited: bool) -> Router {
+fn with_outer_layers(
+    router: Router,
+    state: &AppState,
+    config: &HttpConfig,
+    limited: Option<Arc<middleware::RouteTemplates>>,
+) -> Router {
     let mut router = router
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
         .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
         .layer(server::body_guard_layer(config.body_stall_timeout))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout));
-    if limited {
-        router = router
-            .layer(axum_middleware::from_fn_with_state(state.clone(), middleware::rate_limit::rate_limit));
+    if let Some(routes) = limited {
+        let limiting = middleware::rate_limit::Limiting { state: state.clone(), routes };
+        router =
+            router.layer(axum_middleware::from_fn_with_state(limiting, middleware::rate_limit::rate_limit));
     }
     if let Some(cors) = cors(&config.cors_origins) {
         router = router.layer(cors);

@@ -20,6 +20,9 @@ use crate::state::ServiceInfo;
 const LATENCY_BUCKETS: &[f64] =
     &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
 
+const LOGINS_THROTTLED: &str = "realty_logins_throttled_total";
+const RATE_LIMITED: &str = "realty_requests_rate_limited_total";
+
 const METADATA: Metadata<'static> = Metadata::new(module_path!(), metrics::Level::INFO, Some(module_path!()));
 
 /// A gauge read when the metrics are scraped.
@@ -77,6 +80,11 @@ impl Metrics {
         };
         let build = [("version", info.version), ("database", info.database)];
         metrics.gauge("realty_build_info", &build).set(1.0);
+        // Counters without labels are exposed at 0 from the start: a series
+        // that appears only with its first event hides it from `rate()` and
+        // from alerts on `absent()`.
+        metrics.counter(LOGINS_THROTTLED, &[]).increment(0);
+        metrics.counter(RATE_LIMITED, &[]).increment(0);
         metrics
     }
 
@@ -91,12 +99,12 @@ impl Metrics {
 
     /// Counts a login refused because of too many failures.
     pub fn login_throttled(&self) {
-        self.counter("realty_logins_throttled_total", &[]).increment(1);
+        self.counter(LOGINS_THROTTLED, &[]).increment(1);
     }
 
     /// Counts a request refused by the rate limiter.
     pub fn rate_limited(&self) {
-        self.counter("realty_requests_rate_limited_total", &[]).increment(1);
+        self.counter(RATE_LIMITED, &[]).increment(1);
     }
 
     /// The text exposition of every metric.

@@ -7,7 +7,7 @@
 //! token (the handler answers 401), is not affected.
 
 use axum::body::{Body, Bytes, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 use crate::extract::auth::{VerifiedClaims, bearer_token};
+use crate::extract::json::body_rejection;
 use crate::state::AppState;
 
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
@@ -33,21 +34,21 @@ pub(crate) async fn idempotent(State(state): State<AppState>, request: Request, 
     let Some(raw) = request.headers().get(IDEMPOTENCY_KEY) else {
         return next.run(request).await;
     };
+    // Authentication comes before syntax (DESIGN §4): without a valid token
+    // the handler answers 401, whatever the key looks like.
+    let Some(user) = user_of(&state, &request) else {
+        return next.run(request).await;
+    };
     let Some(key) = valid_key(raw) else {
         return ApiError::BadRequest("Idempotency-Key must be 1 to 255 visible ASCII characters".into())
             .into_response();
     };
-    let Some(user) = user_of(&state, &request) else {
-        return next.run(request).await;
-    };
     let (parts, body) = request.into_parts();
-    // Bounded by the body limit layer outside; its error is the 413.
-    let body = match to_bytes(body, usize::MAX).await {
+    // Read as the JSON extractor reads it, so that a body past the limit is
+    // the same 413 (a streamed body only fails while read) and others a 400.
+    let body = match Bytes::from_request(Request::from_parts(parts.clone(), body), &()).await {
         Ok(body) => body,
-        Err(error) => {
-            return ApiError::BadRequest(format!("the request body could not be read: {error}"))
-                .into_response();
-        }
+        Err(rejection) => return body_rejection(rejection).into_response(),
     };
     let fingerprint = fingerprint(parts.method.as_str(), parts.uri.path(), &body);
     match state.idempotency.claim(user, &key, &fingerprint).await {

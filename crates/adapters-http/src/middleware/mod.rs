@@ -113,6 +113,29 @@ fn trace_id(request: &Request) -> Option<String> {
     valid.then(|| trace.to_owned())
 }
 
+/// Every route template of the service, matched as axum matches them, for
+/// the layers outside the router: the rate limiter labels a request it
+/// refuses with the route it asked for, as the router would have.
+#[derive(Debug)]
+pub(crate) struct RouteTemplates(matchit::Router<String>);
+
+impl RouteTemplates {
+    pub(crate) fn from_document(document: &utoipa::openapi::OpenApi) -> Self {
+        let mut templates = matchit::Router::new();
+        for path in document.paths.paths.keys() {
+            // The paths are axum's own, so they insert; a clash would only
+            // leave a refused request labelled "unmatched".
+            let _ = templates.insert(path.clone(), path.clone());
+        }
+        Self(templates)
+    }
+
+    /// The template `path` matches, as a response extension for the metrics.
+    fn route(&self, path: &str) -> Option<Route> {
+        self.0.at(path).ok().map(|matched| Route(matched.value.clone()))
+    }
+}
+
 /// Copies the matched route template into the response (see [`Route`]).
 pub(crate) async fn remember_route(request: Request, next: Next) -> Response {
     let route = request.extensions().get::<MatchedPath>().map(|path| path.as_str().to_owned());
@@ -280,6 +303,17 @@ mod tests {
         for odd in ["", " ", "has space", &"x".repeat(129)] {
             assert_eq!(client_request_id(&request(REQUEST_ID, odd)), None, "{odd:?}");
         }
+    }
+
+    #[test]
+    fn a_path_is_named_by_the_template_axum_would_match() {
+        let templates = RouteTemplates::from_document(&crate::openapi());
+        let route = |path: &str| templates.route(path).map(|route| route.0);
+        assert_eq!(route("/properties/42").as_deref(), Some("/properties/{id}"));
+        assert_eq!(route("/properties/42/rooms/7").as_deref(), Some("/properties/{id}/rooms/{room_id}"));
+        assert_eq!(route("/users/me").as_deref(), Some("/users/me"), "a static segment wins");
+        assert_eq!(route("/users/5").as_deref(), Some("/users/{id}"));
+        assert_eq!(route("/no/such/route"), None);
     }
 
     #[test]
