@@ -36,6 +36,7 @@ pub struct RoomBody {
     kind: Field,
     /// Square metres, more than 0 and at most 10000.
     #[schema(value_type = f64, required = true, example = 14.5, exclusive_minimum = 0, maximum = 10000)]
+    #[serde(default)]
     area_m2: Field,
     /// -5 to 200; absent or `null`: unknown.
     #[schema(value_type = Option<i64>, minimum = -5, maximum = 200)]
@@ -80,6 +81,7 @@ pub struct RoomPatchBody {
     kind: Field,
     /// Square metres, more than 0 and at most 10000.
     #[schema(value_type = f64, exclusive_minimum = 0, maximum = 10000)]
+    #[serde(default)]
     area_m2: Field,
     /// -5 to 200; `null` clears it.
     #[schema(value_type = Option<i64>, minimum = -5, maximum = 200)]
@@ -129,5 +131,34 @@ impl<'a> From<&'a Room> for RoomResponse<'a> {
             floor: room.floor.map(Floor::value),
             description: room.description.as_ref().map(RoomDescription::as_str),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::ApiJson;
+
+    fn fields<T: Body>(json: &str) -> Vec<String> {
+        match ApiJson::<T>::from_bytes(json.as_bytes()).map(ApiJson::parse) {
+            Ok(Ok(_)) => Vec::new(),
+            Ok(Err(errors)) => errors.into_iter().map(|error| error.field).collect(),
+            Err(error) => panic!("{json}: {error:?}"),
+        }
+    }
+
+    #[test]
+    fn a_room_patch_may_leave_out_any_field() {
+        for json in ["{}", r#"{"kind": "bedroom"}"#, r#"{"name": "Den"}"#, r#"{"floor": null}"#] {
+            assert_eq!(fields::<RoomPatchBody>(json), Vec::<String>::new(), "{json}");
+        }
+    }
+
+    #[test]
+    fn a_new_room_without_its_area_names_it() {
+        assert_eq!(fields::<RoomBody>(r#"{"name": "Den", "kind": "office"}"#), ["area_m2"]);
+        let mut missing = fields::<RoomBody>("{}");
+        missing.sort();
+        assert_eq!(missing, ["area_m2", "kind", "name"]);
     }
 }
