@@ -30,6 +30,21 @@ impl utoipa::PartialSchema for SortSchema {
 
 impl utoipa::ToSchema for SortSchema {}
 
+/// The roles as an OpenAPI string enum, listed from `Role::NAMES`.
+#[derive(Debug)]
+pub struct RoleSchema;
+
+impl utoipa::PartialSchema for RoleSchema {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(Role::NAMES.iter().copied()))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for RoleSchema {}
+
 /// Browse and search (documentation: the handler reads the parameters from
 /// [`Query`]). Different filters combine with AND; repeated `city` and
 /// `type` with OR; every `has` kind and every `q` word is required.
@@ -74,7 +89,8 @@ pub struct PropertySearchParams {
     /// Only properties changed at or after this instant (RFC 3339).
     updated_since: Option<DateTime<Utc>>,
     /// The order; ties are broken by id in the same direction.
-    #[param(value_type = Option<SortSchema>)]
+    // Inline: the document has no component of this name to refer to.
+    #[param(value_type = Option<SortSchema>, inline)]
     sort: Option<String>,
     /// 1 to 100, default 20.
     #[param(minimum = 1, maximum = 100, default = 20)]
@@ -111,8 +127,8 @@ pub struct UserSearchParams {
     /// name (case and accents ignored).
     #[param(min_length = 1, example = "ada")]
     q: Option<String>,
-    /// `user` or `admin`.
-    #[param(pattern = "^(user|admin)$")]
+    /// Only accounts of this role.
+    #[param(value_type = Option<RoleSchema>, inline)]
     role: Option<String>,
     /// 1 to 100, default 20.
     #[param(minimum = 1, maximum = 100, default = 20)]
