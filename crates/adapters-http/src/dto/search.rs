@@ -146,7 +146,7 @@ impl QueryParams for UserSearchParams {
 /// # Errors
 /// [`ApiError::InvalidQuery`] naming every malformed parameter.
 pub fn property_query(query: &Query) -> Result<(PropertyQuery, Fingerprint), ApiError> {
-    let mut errors = FieldErrors::default();
+    let mut errors = query.errors();
     let one = |errors: &mut FieldErrors, name: &str| match query.one(name) {
         Ok(value) => value,
         Err(error) => {
@@ -233,7 +233,7 @@ fn canonical(search: &PropertyQuery) -> String {
 /// # Errors
 /// [`ApiError::InvalidQuery`] naming every malformed parameter.
 pub fn user_query(query: &Query) -> Result<(UserQuery, Fingerprint), ApiError> {
-    let mut errors = FieldErrors::default();
+    let mut errors = query.errors();
     let mut one = |name: &str| match query.one(name) {
         Ok(value) => value,
         Err(error) => {
@@ -304,4 +304,32 @@ fn instant(raw: &str) -> Result<DateTime<Utc>, ValueError> {
     DateTime::parse_from_rfc3339(raw)
         .map(|at| at.with_timezone(&Utc))
         .map_err(|_| ValueError::OutOfRange("an RFC 3339 instant, e.g. 2026-01-31T12:00:00Z"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The handlers check their query against `NAMES`, the document lists
+    /// the `IntoParams` fields: both must say the same.
+    fn documented<P: IntoParams>() -> Vec<String> {
+        P::into_params(|| None).into_iter().map(|parameter| parameter.name).collect()
+    }
+
+    #[test]
+    fn the_documented_parameters_are_the_accepted_ones() {
+        assert_eq!(documented::<PropertySearchParams>(), PropertySearchParams::NAMES);
+        assert_eq!(documented::<UserSearchParams>(), UserSearchParams::NAMES);
+    }
+
+    #[test]
+    fn errors_of_the_query_string_are_named_with_the_values() {
+        let query = Query::parse(Some("colour=red&city=%00&limit=0&q=%ff"), PropertySearchParams::NAMES);
+        let Err(ApiError::InvalidQuery(errors)) = property_query(&query) else {
+            panic!("a 400");
+        };
+        let mut fields: Vec<String> = errors.into_iter().map(|error| error.field).collect();
+        fields.sort();
+        assert_eq!(fields, ["city", "colour", "limit", "q"]);
+    }
 }
