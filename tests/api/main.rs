@@ -7,11 +7,11 @@
 mod helpers;
 
 mod auth;
-mod browsing;
 mod concurrency;
 mod errors;
 mod ops;
 mod properties;
 mod rooms;
 mod scale_out;
+mod search;
 mod users;
