@@ -245,6 +245,10 @@ async fn repeated_cities_are_alternatives_compared_folded(app: TestApp) {
     for filter in ["saint-etienne", "Saint%20Etienne", "SAINT--%C3%89TIENNE", "%20saint%20%20etienne%20"] {
         assert_eq!(found(&app, &format!("city={filter}")).await, [etienne], "city={filter}");
     }
+    // The Link of the next page holds the accented values, escaped.
+    let walked =
+        Pages::new(&app, "/properties?city=Łódź&city=Saint+Étienne&limit=1".into(), None).all().await;
+    assert_eq!(ids(&walked), [lodz, etienne]);
 }
 
 async fn repeated_types_are_alternatives_and_an_unknown_one_matches_nothing(app: TestApp) {
@@ -751,6 +755,8 @@ async fn every_malformed_value_is_a_400_naming_its_parameter(app: &TestApp) {
         // Words.
         ("q=--", &["q"]),
         ("q=!%3F.", &["q"]),
+        ("city=%20-%20", &["city"]),
+        ("city=--", &["city"]),
         ("updated_since=yesterday", &["updated_since"]),
         ("updated_since=2026-01-01", &["updated_since"]),
         ("updated_since=2026-01-01T00:00:00", &["updated_since"]),
