@@ -7,7 +7,6 @@
 mod helpers;
 
 mod auth;
-mod browsing;
 mod concurrency;
 mod conformance;
 mod errors;
@@ -16,4 +15,5 @@ mod ops;
 mod properties;
 mod rooms;
 mod scale_out;
+mod search;
 mod users;

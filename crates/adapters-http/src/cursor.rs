@@ -6,6 +6,12 @@
 //! filters or another sort is refused instead of silently skipping or
 //! repeating items. Opaque (base64url of a versioned text) so that clients
 //! do not build cursors by hand and its content may change.
+//!
+//! The text ends with a check digest of the rest, so that an edited cursor
+//! (a character changed, a part cut off) is refused as not issued here
+//! rather than read as another position. It is a checksum, not a secret:
+//! whoever knows this format can still write a cursor, which can do no
+//! harm, since a position only bounds a query the client may send anyway.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -13,7 +19,7 @@ use chrono::DateTime;
 use realty_domain::{Keyset, PropertyId, SortKey, SortValue, UserId};
 use sha2::{Digest, Sha256};
 
-const VERSION: &str = "v2";
+const VERSION: &str = "v3";
 
 /// The longest cursor this API issues is far below this; longer input is
 /// refused before decoding.
@@ -115,16 +121,27 @@ fn sort_tag(sort: SortKey) -> &'static str {
     }
 }
 
-fn encode(text: &str) -> String {
-    URL_SAFE_NO_PAD.encode(text)
+/// The check digest of a cursor's text.
+fn check(text: &str) -> String {
+    let digest = Sha256::digest(format!("realty cursor {text}").as_bytes());
+    digest[..8].iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
+fn encode(text: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{text}.{}", check(text)))
+}
+
+/// The text of a cursor whose check digest matches it.
 fn decode(cursor: &str) -> Result<String, CursorError> {
     if cursor.len() > MAX_LENGTH {
         return Err(CursorError::Malformed);
     }
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| CursorError::Malformed)?;
-    String::from_utf8(bytes).map_err(|_| CursorError::Malformed)
+    let text = String::from_utf8(bytes).map_err(|_| CursorError::Malformed)?;
+    match text.rsplit_once('.') {
+        Some((body, digest)) if digest == check(body) => Ok(body.to_owned()),
+        _ => Err(CursorError::Malformed),
+    }
 }
 
 fn positive_id(raw: &str) -> Result<i64, CursorError> {
@@ -175,6 +192,30 @@ mod tests {
         let user = encode_user(&query("q=ada"), UserId(4));
         assert_eq!(decode_user(&user, &query("q=bob")), Err(CursorError::OtherQuery));
         assert_eq!(decode_user(&user, &query("q=ada")), Ok(UserId(4)));
+    }
+
+    #[test]
+    fn an_edited_cursor_is_malformed() {
+        let keyset = Keyset { value: SortValue::Count(3), id: PropertyId(9) };
+        let cursor = encode_keyset(&query("city=lyon"), SortKey::RoomCount, keyset);
+        let mut edits = vec![cursor[..cursor.len() - 1].to_owned(), format!("{cursor}A")];
+        for (index, c) in cursor.char_indices() {
+            let replacement = if c == 'A' { 'B' } else { 'A' };
+            edits.push(format!("{}{replacement}{}", &cursor[..index], &cursor[index + 1..]));
+        }
+        for edited in edits {
+            assert_eq!(
+                decode_keyset(&edited, &query("city=lyon"), SortKey::RoomCount),
+                Err(CursorError::Malformed),
+                "{edited}"
+            );
+        }
+        // The same text without its check, as the previous version wrote it.
+        let unchecked = URL_SAFE_NO_PAD.encode(format!("{VERSION}.{}.r.3.9", query("city=lyon").0));
+        assert_eq!(
+            decode_keyset(&unchecked, &query("city=lyon"), SortKey::RoomCount),
+            Err(CursorError::Malformed)
+        );
     }
 
     #[test]

@@ -145,7 +145,10 @@ pub fn router(state: AppState, config: &HttpConfig) -> Routers {
     let app = api
         .with_state(state.clone())
         .merge(docs_router.with_state(docs))
-        .route_layer(axum_middleware::from_fn_with_state(known_query, middleware::known_query_parameters))
+        .route_layer(axum_middleware::from_fn_with_state(
+            (known_query, state.clone()),
+            middleware::known_query_parameters,
+        ))
         .route_layer(axum_middleware::from_fn(middleware::remember_route))
         .fallback(|| async { StatusCode::NOT_FOUND });
     let metrics = config.metrics_apart.then(|| {

@@ -133,3 +133,32 @@ impl<'a> From<&'a Room> for RoomResponse<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::ApiJson;
+
+    fn fields<T: Body>(json: &str) -> Vec<String> {
+        match ApiJson::<T>::from_bytes(json.as_bytes()).map(ApiJson::parse) {
+            Ok(Ok(_)) => Vec::new(),
+            Ok(Err(errors)) => errors.into_iter().map(|error| error.field).collect(),
+            Err(error) => panic!("{json}: {error:?}"),
+        }
+    }
+
+    #[test]
+    fn a_room_patch_may_leave_out_any_field() {
+        for json in ["{}", r#"{"kind": "bedroom"}"#, r#"{"name": "Den"}"#, r#"{"floor": null}"#] {
+            assert_eq!(fields::<RoomPatchBody>(json), Vec::<String>::new(), "{json}");
+        }
+    }
+
+    #[test]
+    fn a_new_room_without_its_area_names_it() {
+        assert_eq!(fields::<RoomBody>(r#"{"name": "Den", "kind": "office"}"#), ["area_m2"]);
+        let mut missing = fields::<RoomBody>("{}");
+        missing.sort();
+        assert_eq!(missing, ["area_m2", "kind", "name"]);
+    }
+}

@@ -30,6 +30,21 @@ impl utoipa::PartialSchema for SortSchema {
 
 impl utoipa::ToSchema for SortSchema {}
 
+/// The roles as an OpenAPI string enum, listed from `Role::NAMES`.
+#[derive(Debug)]
+pub struct RoleSchema;
+
+impl utoipa::PartialSchema for RoleSchema {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(Role::NAMES.iter().copied()))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for RoleSchema {}
+
 /// Browse and search (documentation: the handler reads the parameters from
 /// [`Query`]). Different filters combine with AND; repeated `city` and
 /// `type` with OR; every `has` kind and every `q` word is required.
@@ -74,7 +89,8 @@ pub struct PropertySearchParams {
     /// Only properties changed at or after this instant (RFC 3339).
     updated_since: Option<DateTime<Utc>>,
     /// The order; ties are broken by id in the same direction.
-    #[param(value_type = Option<SortSchema>)]
+    // Inline: the document has no component of this name to refer to.
+    #[param(value_type = Option<SortSchema>, inline)]
     sort: Option<String>,
     /// 1 to 100, default 20.
     #[param(minimum = 1, maximum = 100, default = 20)]
@@ -111,8 +127,8 @@ pub struct UserSearchParams {
     /// name (case and accents ignored).
     #[param(min_length = 1, example = "ada")]
     q: Option<String>,
-    /// `user` or `admin`.
-    #[param(pattern = "^(user|admin)$")]
+    /// Only accounts of this role.
+    #[param(value_type = Option<RoleSchema>, inline)]
     role: Option<String>,
     /// 1 to 100, default 20.
     #[param(minimum = 1, maximum = 100, default = 20)]
@@ -130,7 +146,7 @@ impl QueryParams for UserSearchParams {
 /// # Errors
 /// [`ApiError::InvalidQuery`] naming every malformed parameter.
 pub fn property_query(query: &Query) -> Result<(PropertyQuery, Fingerprint), ApiError> {
-    let mut errors = FieldErrors::default();
+    let mut errors = query.errors();
     let one = |errors: &mut FieldErrors, name: &str| match query.one(name) {
         Ok(value) => value,
         Err(error) => {
@@ -217,7 +233,7 @@ fn canonical(search: &PropertyQuery) -> String {
 /// # Errors
 /// [`ApiError::InvalidQuery`] naming every malformed parameter.
 pub fn user_query(query: &Query) -> Result<(UserQuery, Fingerprint), ApiError> {
-    let mut errors = FieldErrors::default();
+    let mut errors = query.errors();
     let mut one = |name: &str| match query.one(name) {
         Ok(value) => value,
         Err(error) => {
@@ -288,4 +304,32 @@ fn instant(raw: &str) -> Result<DateTime<Utc>, ValueError> {
     DateTime::parse_from_rfc3339(raw)
         .map(|at| at.with_timezone(&Utc))
         .map_err(|_| ValueError::OutOfRange("an RFC 3339 instant, e.g. 2026-01-31T12:00:00Z"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The handlers check their query against `NAMES`, the document lists
+    /// the `IntoParams` fields: both must say the same.
+    fn documented<P: IntoParams>() -> Vec<String> {
+        P::into_params(|| None).into_iter().map(|parameter| parameter.name).collect()
+    }
+
+    #[test]
+    fn the_documented_parameters_are_the_accepted_ones() {
+        assert_eq!(documented::<PropertySearchParams>(), PropertySearchParams::NAMES);
+        assert_eq!(documented::<UserSearchParams>(), UserSearchParams::NAMES);
+    }
+
+    #[test]
+    fn errors_of_the_query_string_are_named_with_the_values() {
+        let query = Query::parse(Some("colour=red&city=%00&limit=0&q=%ff"), PropertySearchParams::NAMES);
+        let Err(ApiError::InvalidQuery(errors)) = property_query(&query) else {
+            panic!("a 400");
+        };
+        let mut fields: Vec<String> = errors.into_iter().map(|error| error.field).collect();
+        fields.sort();
+        assert_eq!(fields, ["city", "colour", "limit", "q"]);
+    }
 }

@@ -3,11 +3,17 @@
 //! percent-decoded as UTF-8 (anything else is a 400, not a silent U+FFFD),
 //! and no value may hold control characters (NUL above all: a database
 //! cannot store it, and no filter needs it).
+//!
+//! Those errors of the query string itself are kept in the [`Query`] rather
+//! than refused at once: the route's reading of the values starts from
+//! [`Query::errors`], so that one 400 names every bad parameter, and comes
+//! after the extractors before it (authentication first, as the contract
+//! orders the checks).
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use percent_encoding::percent_decode;
-use realty_domain::FieldError;
+use realty_domain::{FieldError, FieldErrors};
 
 use crate::error::ApiError;
 
@@ -15,6 +21,9 @@ use crate::error::ApiError;
 #[derive(Debug, Clone, Default)]
 pub struct Query {
     pairs: Vec<(String, String)>,
+    /// Unknown names, and values that are not UTF-8 or hold control
+    /// characters (those values are left out of `pairs`).
+    errors: Vec<FieldError>,
 }
 
 /// The parameters a route accepts.
@@ -31,12 +40,10 @@ impl QueryParams for NoParams {
 }
 
 impl Query {
-    /// Parses `raw` (the part after `?`), accepting only `known` names.
-    ///
-    /// # Errors
-    /// [`ApiError::InvalidQuery`] naming each unknown parameter and each
-    /// value that is not UTF-8 or holds a control character.
-    pub fn parse(raw: Option<&str>, known: &[&str]) -> Result<Self, ApiError> {
+    /// Parses `raw` (the part after `?`), accepting only `known` names;
+    /// each unknown parameter and each value that is not UTF-8 or holds a
+    /// control character is recorded in [`Query::errors`].
+    pub fn parse(raw: Option<&str>, known: &[&str]) -> Self {
         let mut pairs = Vec::new();
         let mut errors = Vec::new();
         for part in raw.unwrap_or_default().split('&').filter(|part| !part.is_empty()) {
@@ -57,7 +64,15 @@ impl Query {
                 Some(value) => pairs.push((name, value)),
             }
         }
-        if errors.is_empty() { Ok(Self { pairs }) } else { Err(ApiError::InvalidQuery(errors)) }
+        Self { pairs, errors }
+    }
+
+    /// The errors of the query string itself, as the start of a route's
+    /// checks of the values: every reader of a [`Query`] reports them.
+    pub fn errors(&self) -> FieldErrors {
+        let mut errors = FieldErrors::default();
+        errors.extend(self.errors.iter().cloned());
+        errors
     }
 
     /// Every value of a repeatable parameter, in order.
@@ -84,7 +99,9 @@ impl Query {
     }
 }
 
-/// The query of a request, checked against `P::NAMES`.
+/// The query of a request, checked against `P::NAMES`; never refused
+/// here: its errors are in [`Query::errors`], which the route reports with
+/// its own.
 #[derive(Debug)]
 pub struct ApiQuery<P>(pub Query, pub std::marker::PhantomData<P>);
 
@@ -92,7 +109,7 @@ impl<S: Send + Sync, P: QueryParams> FromRequestParts<S> for ApiQuery<P> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Query::parse(parts.uri.query(), P::NAMES).map(|query| Self(query, std::marker::PhantomData))
+        Ok(Self(Query::parse(parts.uri.query(), P::NAMES), std::marker::PhantomData))
     }
 }
 
@@ -110,17 +127,14 @@ fn lossy(raw: &str) -> String {
 mod tests {
     use super::*;
 
-    fn fields(error: ApiError) -> Vec<(String, String)> {
-        match error {
-            ApiError::InvalidQuery(errors) => errors.into_iter().map(|e| (e.field, e.message)).collect(),
-            other => panic!("expected InvalidQuery, got {other:?}"),
-        }
+    fn fields(query: &Query) -> Vec<(String, String)> {
+        query.errors().into_vec().into_iter().map(|e| (e.field, e.message)).collect()
     }
 
     #[test]
     fn repeated_parameters_keep_their_order_and_pluses_are_spaces() {
-        let query =
-            Query::parse(Some("city=Lyon&city=Saint+%C3%89tienne&limit=5"), &["city", "limit"]).unwrap();
+        let query = Query::parse(Some("city=Lyon&city=Saint+%C3%89tienne&limit=5"), &["city", "limit"]);
+        assert!(query.errors().is_empty());
         assert_eq!(query.all("city").collect::<Vec<_>>(), ["Lyon", "Saint Étienne"]);
         assert_eq!(query.one("limit"), Ok(Some("5")));
         assert!(query.one("city").is_err(), "city is given twice");
@@ -128,16 +142,18 @@ mod tests {
 
     #[test]
     fn unknown_names_invalid_utf8_and_nul_are_named() {
-        let error =
-            Query::parse(Some("sort=x&q=%ED%A0%80&city=%00&limit=2"), &["q", "city", "limit"]).unwrap_err();
-        let names: Vec<String> = fields(error).into_iter().map(|(name, _)| name).collect();
+        let query = Query::parse(Some("sort=x&q=%ED%A0%80&city=%00&limit=2"), &["q", "city", "limit"]);
+        let names: Vec<String> = fields(&query).into_iter().map(|(name, _)| name).collect();
         assert_eq!(names, ["sort", "q", "city"]);
+        assert_eq!(query.one("limit"), Ok(Some("2")), "the good values are kept");
+        assert_eq!(query.all("city").count(), 0, "the bad ones are not");
     }
 
     #[test]
     fn an_empty_query_has_no_parameters() {
         for raw in [None, Some(""), Some("&&")] {
-            assert_eq!(Query::parse(raw, &[]).unwrap().pairs().count(), 0);
+            let query = Query::parse(raw, &[]);
+            assert_eq!((query.pairs().count(), query.errors().is_empty()), (0, true));
         }
     }
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Body;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{FromRequestParts, MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -19,7 +19,9 @@ use realty_domain::FieldError;
 use tracing::Instrument;
 
 use crate::error::{ApiError, LoggedCause, PROBLEM_JSON, ProblemType, UNAVAILABLE_RETRY_AFTER_SECS};
+use crate::extract::AuthUser;
 use crate::metrics::Metrics;
+use crate::state::AppState;
 
 /// The header carrying the request id, both ways.
 pub(crate) const REQUEST_ID: &str = "x-request-id";
@@ -226,7 +228,16 @@ fn internal_problem(status: StatusCode, request_id: &str, original: Response) ->
 /// The query parameters each operation accepts, from the OpenAPI document:
 /// the one list both the documentation and the check read.
 #[derive(Debug, Default)]
-pub(crate) struct QueryParameters(HashMap<(Method, String), HashSet<String>>);
+pub(crate) struct QueryParameters(HashMap<(Method, String), Operation>);
+
+/// What the check needs to know of one operation.
+#[derive(Debug, Default)]
+struct Operation {
+    /// The query parameters it documents.
+    names: HashSet<String>,
+    /// Whether it needs a bearer token (documents a security requirement).
+    secured: bool,
+}
 
 impl QueryParameters {
     pub(crate) fn from_document(document: &utoipa::openapi::OpenApi) -> Self {
@@ -250,7 +261,8 @@ impl QueryParameters {
                     })
                     .map(|parameter| parameter.name.clone())
                     .collect();
-                known.insert((method, path.clone()), names);
+                let secured = operation.security.as_ref().is_some_and(|security| !security.is_empty());
+                known.insert((method, path.clone()), Operation { names, secured });
             }
         }
         Self(known)
@@ -259,8 +271,15 @@ impl QueryParameters {
 
 /// Refuses a query parameter the matched operation does not document, with
 /// a 400 naming it (the contract's rule for bodies, applied to queries).
+///
+/// An operation that documents query parameters reads its query with
+/// [`crate::extract::ApiQuery`], which refuses unknown names itself, in the
+/// same 400 as every other bad value and after authentication: it is let
+/// through. For the others, which read no query, the check is here, and on
+/// a route that needs a token it comes after authentication, as the
+/// contract orders the checks (401 before 400).
 pub(crate) async fn known_query_parameters(
-    State(known): State<Arc<QueryParameters>>,
+    State((known, state)): State<(Arc<QueryParameters>, AppState)>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -272,14 +291,26 @@ pub(crate) async fn known_query_parameters(
     };
     // HEAD is served by the GET route.
     let method = if request.method() == Method::HEAD { Method::GET } else { request.method().clone() };
-    let empty = HashSet::new();
-    let allowed = known.0.get(&(method, path.as_str().to_owned())).unwrap_or(&empty);
+    let undocumented = Operation::default();
+    let operation = known.0.get(&(method, path.as_str().to_owned())).unwrap_or(&undocumented);
+    if !operation.names.is_empty() {
+        return next.run(request).await;
+    }
     let unknown: Vec<FieldError> = form_urlencoded::parse(query.as_bytes())
         .map(|(name, _)| name.into_owned())
-        .filter(|name| !allowed.contains(name))
+        .filter(|name| !operation.names.contains(name))
         .map(|name| FieldError::new(name, "is not a parameter of this route"))
         .collect();
-    if unknown.is_empty() { next.run(request).await } else { ApiError::InvalidQuery(unknown).into_response() }
+    if unknown.is_empty() {
+        return next.run(request).await;
+    }
+    if operation.secured {
+        let (mut parts, _) = request.into_parts();
+        if let Err(unauthenticated) = AuthUser::from_request_parts(&mut parts, &state).await {
+            return unauthenticated.into_response();
+        }
+    }
+    ApiError::InvalidQuery(unknown).into_response()
 }
 
 /// A panic in a handler is a bug: answer 500 (the `problems` middleware
