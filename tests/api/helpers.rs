@@ -85,14 +85,14 @@ impl Drop for TestDatabase {
     }
 }
 
-async fn pg_client(url: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+pub async fn pg_client(url: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
     let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
     tokio::spawn(connection);
     Ok(client)
 }
 
 /// The PostgreSQL server to test against, or `None` to skip.
-fn postgres_url() -> Option<String> {
+pub fn postgres_url() -> Option<String> {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(url) if !url.trim().is_empty() => Some(url),
         _ => {
@@ -139,7 +139,17 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
         }
     };
     let _ = id;
-    let mut settings = Settings {
+    let mut settings = test_settings(database_url);
+    adjust(&mut settings);
+    let address = start(&settings).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    Some(TestApp { address, client, settings, counter: AtomicU64::new(0), _database: Arc::new(database) })
+}
+
+/// The settings every test app starts from, on `database_url`: a free
+/// port, a small pool, no rate limit, a cheap password hash.
+pub fn test_settings(database_url: String) -> Settings {
+    Settings {
         profile: Profile::Dev,
         database: DatabaseSettings {
             url: SecretString::from(database_url),
@@ -159,11 +169,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
         // (argon2id on the hashing threads) is the same.
         hash_cost: HashCost { memory_kib: 1024, iterations: 1 },
         warnings: Vec::new(),
-    };
-    adjust(&mut settings);
-    let address = start(&settings).await;
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    Some(TestApp { address, client, settings, counter: AtomicU64::new(0), _database: Arc::new(database) })
+    }
 }
 
 /// Builds and starts one instance; returns its base URL.
