@@ -5,11 +5,13 @@
 #![allow(clippy::unwrap_used)]
 
 mod helpers;
+mod proxy;
 
 mod auth;
 mod browsing;
 mod concurrency;
 mod errors;
+mod faults;
 mod ops;
 mod properties;
 mod rooms;
