@@ -6,8 +6,10 @@
 
 mod helpers;
 mod proxy;
+mod raw;
 
 mod auth;
+mod bodies;
 mod browsing;
 mod concurrency;
 mod errors;
@@ -16,4 +18,5 @@ mod ops;
 mod properties;
 mod rooms;
 mod scale_out;
+mod slow_clients;
 mod users;
