@@ -14,6 +14,7 @@ mod browsing;
 mod concurrency;
 mod errors;
 mod faults;
+mod hostile_input;
 mod ops;
 mod properties;
 mod rooms;
