@@ -12,6 +12,7 @@ mod auth;
 mod bodies;
 mod browsing;
 mod concurrency;
+mod contention;
 mod errors;
 mod faults;
 mod hostile_input;
