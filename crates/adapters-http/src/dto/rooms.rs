@@ -36,6 +36,7 @@ pub struct RoomBody {
     kind: Field,
     /// Square metres, more than 0 and at most 10000.
     #[schema(value_type = f64, required = true, example = 14.5, exclusive_minimum = 0, maximum = 10000)]
+    #[serde(default)]
     area_m2: Field,
     /// -5 to 200; absent or `null`: unknown.
     #[schema(value_type = Option<i64>, minimum = -5, maximum = 200)]
@@ -80,6 +81,7 @@ pub struct RoomPatchBody {
     kind: Field,
     /// Square metres, more than 0 and at most 10000.
     #[schema(value_type = f64, exclusive_minimum = 0, maximum = 10000)]
+    #[serde(default)]
     area_m2: Field,
     /// -5 to 200; `null` clears it.
     #[schema(value_type = Option<i64>, minimum = -5, maximum = 200)]
