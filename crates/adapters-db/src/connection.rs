@@ -2,12 +2,14 @@
 //! each, the setup every pooled connection gets, and [`on_connection!`],
 //! through which every query is written once for both backends.
 //!
-//! Availability: a checkout waits at most the pool's connection timeout,
-//! and a repository call at most the statement timeout; either running out
-//! is `Unavailable` (503), never a hang. A connection found broken on
-//! checkout (the server restarted, the network dropped it) is replaced, at
-//! no round trip; a call that fails because its connection died before
-//! anything could be committed is run once more on a fresh one.
+//! Availability: a checkout waits at most the pool's connection timeout
+//! (and opening a connection takes at most as long), and a repository call
+//! at most the statement timeout; either running out is `Unavailable` (503),
+//! never a hang. A connection found broken on checkout (the server
+//! restarted, the network dropped it) is replaced, at no round trip, and so
+//! is one whose call ran out of time (it may sit on a path that no longer
+//! answers); a call that fails because its connection died before anything
+//! could be committed is run once more on a fresh one.
 
 use std::fmt;
 use std::future::Future;
@@ -23,7 +25,7 @@ use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, PoolError, PoolableConnection, RecyclingMethod,
 };
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, TransactionManager};
 use realty_domain::DomainError;
 
 use crate::errors::{DbError, Failure, StorageError};
@@ -44,15 +46,21 @@ macro_rules! on_connection {
             let outcome: Result<_, $crate::errors::Failure> = match &db.pools {
                 $crate::connection::Pools::Postgres(pool) => match db.checkout(pool, attempt > 1).await {
                     Ok(mut pooled) => {
-                        let $conn: &mut ::diesel_async::AsyncPgConnection = &mut pooled;
-                        db.bounded($work).await
+                        let outcome = {
+                            let $conn: &mut ::diesel_async::AsyncPgConnection = &mut pooled;
+                            db.bounded($work).await
+                        };
+                        db.settle(&mut *pooled, outcome)
                     }
                     Err(failure) => Err(failure),
                 },
                 $crate::connection::Pools::Sqlite(pool) => match db.checkout(pool, attempt > 1).await {
                     Ok(mut pooled) => {
-                        let $conn: &mut $crate::connection::SqliteConn = &mut pooled;
-                        db.bounded($work).await
+                        let outcome = {
+                            let $conn: &mut $crate::connection::SqliteConn = &mut pooled;
+                            db.bounded($work).await
+                        };
+                        db.settle(&mut *pooled, outcome)
                     }
                     Err(failure) => Err(failure),
                 },
@@ -208,22 +216,30 @@ impl Database {
         let queries = Arc::new(AtomicU64::new(0));
         let (pools, sqlite_path) = match Target::parse(url)? {
             Target::Postgres => {
-                let manager =
-                    AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, broken_check());
+                let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
+                    url,
+                    manager_config(options),
+                );
                 // The server gives up on a statement shortly after the
                 // client would, so that an abandoned one stops using it.
                 let millis = options.statement_timeout.as_millis() + 500;
                 let setup = Setup {
                     statements: Some(format!("SET statement_timeout = {millis}").into()),
                     queries: Arc::clone(&queries),
+                    timeout: options.connection_timeout,
                 };
                 (Pools::Postgres(build_pool(manager, setup, options).await?), None)
             }
             Target::Sqlite(path) => {
-                let manager =
-                    AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path, broken_check());
-                let setup =
-                    Setup { statements: Some(sqlite_setup(options).into()), queries: Arc::clone(&queries) };
+                let manager = AsyncDieselConnectionManager::<SqliteConn>::new_with_config(
+                    path,
+                    manager_config(options),
+                );
+                let setup = Setup {
+                    statements: Some(sqlite_setup(options).into()),
+                    queries: Arc::clone(&queries),
+                    timeout: options.connection_timeout,
+                };
                 (Pools::Sqlite(build_pool(manager, setup, options).await?), Some(Arc::from(path)))
             }
         };
@@ -301,20 +317,33 @@ impl Database {
         pool.get().await.map(Checkout::Pooled).map_err(|error| unavailable(Box::new(error)))
     }
 
-    /// `work`, given at most the statement timeout. A call cut short is
-    /// `Unavailable`; its connection is dropped mid-statement, which marks
-    /// an open transaction broken so that the pool discards it. (On SQLite
-    /// the drop waits for the running statement to end, which the
-    /// `busy_timeout` bounds.)
+    /// `work`, given at most the statement timeout; `Err` when it ran out
+    /// (see [`Database::settle`]). The work is dropped mid-statement, which
+    /// marks an open transaction broken. (On SQLite the drop waits for the
+    /// running statement to end, which the `busy_timeout` bounds.)
     pub(crate) async fn bounded<T>(
         &self,
         work: impl Future<Output = Result<T, Failure>>,
+    ) -> Result<Result<T, Failure>, tokio::time::error::Elapsed> {
+        tokio::time::timeout(self.options.statement_timeout, work).await
+    }
+
+    /// The outcome of a [`Database::bounded`] call on `conn`. A call cut
+    /// short is `Unavailable`, and its connection is marked broken so that
+    /// the pool discards it instead of handing it out again: outside a
+    /// transaction nothing else would, and a connection whose server stopped
+    /// answering (a network that loses packets, a failover that left it
+    /// behind) would cost every later call on it the whole timeout.
+    pub(crate) fn settle<C: AsyncConnection, T>(
+        &self,
+        conn: &mut C,
+        outcome: Result<Result<T, Failure>, tokio::time::error::Elapsed>,
     ) -> Result<T, Failure> {
-        let limit = self.options.statement_timeout;
-        match tokio::time::timeout(limit, work).await {
-            Ok(outcome) => outcome,
-            Err(_) => Err(DomainError::unavailable(StorageError::Timeout(limit)).into()),
-        }
+        outcome.unwrap_or_else(|_| {
+            <C::TransactionManager as TransactionManager<C>>::transaction_manager_status_mut(conn)
+                .set_in_error();
+            Err(DomainError::unavailable(StorageError::Timeout(self.options.statement_timeout)).into())
+        })
     }
 }
 
@@ -382,12 +411,28 @@ impl<'a> Target<'a> {
     }
 }
 
+/// How the pool opens and checks connections.
+///
+/// Opening one takes at most the connection timeout: bb8 bounds the wait of
+/// a caller, not the attempt itself, and an attempt that hangs (a server
+/// that accepts and never answers) would hold its place in the pool for
+/// good, so that the pool stays empty once the server is back.
+///
 /// The check a pooled connection passes on checkout: not broken, i.e. its
 /// socket still open and its transaction state clean. No round trip (bb8's
 /// default would send `SELECT 1` before every call); a server that went away
 /// closes the sockets of its connections, which the client notices at once.
-fn broken_check<C: PoolableConnection + 'static>() -> ManagerConfig<C> {
+fn manager_config<C: PoolableConnection + 'static>(options: PoolOptions) -> ManagerConfig<C> {
     let mut config = ManagerConfig::default();
+    let limit = options.connection_timeout;
+    config.custom_setup = Box::new(move |url| {
+        let opening = C::establish(url);
+        Box::pin(async move {
+            tokio::time::timeout(limit, opening).await.unwrap_or_else(|_| {
+                Err(diesel::ConnectionError::BadConnection(format!("no answer within {limit:?}")))
+            })
+        })
+    });
     config.recycling_method = RecyclingMethod::CustomFunction(Box::new(|conn: &mut C| {
         let broken = conn.is_broken();
         Box::pin(
@@ -430,12 +475,22 @@ where
 struct Setup {
     statements: Option<std::borrow::Cow<'static, str>>,
     queries: Arc<AtomicU64>,
+    /// How long the session settings may take, like the opening itself.
+    timeout: Duration,
 }
 
 impl Setup {
     async fn apply<C: AsyncConnection + 'static>(&self, conn: &mut C) -> Result<(), PoolError> {
         if let Some(statements) = &self.statements {
-            conn.batch_execute(statements).await.map_err(PoolError::QueryError)?;
+            let limit = self.timeout;
+            tokio::time::timeout(limit, conn.batch_execute(statements))
+                .await
+                .map_err(|_| {
+                    PoolError::ConnectionError(diesel::ConnectionError::BadConnection(format!(
+                        "the session setup got no answer within {limit:?}"
+                    )))
+                })?
+                .map_err(PoolError::QueryError)?;
         }
         conn.set_instrumentation(QueryCounter(Arc::clone(&self.queries)));
         Ok(())
