@@ -9,7 +9,9 @@
 //! restarted, the network dropped it) is replaced, at no round trip, and so
 //! is one whose call ran out of time (it may sit on a path that no longer
 //! answers); a call that fails because its connection died before anything
-//! could be committed is run once more on a fresh one.
+//! could be committed is run once more on a fresh one. So is a write whose
+//! connection died during its `COMMIT`, once PostgreSQL says (on another
+//! connection) that the transaction did not commit.
 
 use std::fmt;
 use std::future::Future;
@@ -19,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::connection::{Instrumentation, InstrumentationEvent};
-use diesel::sql_types::Integer;
+use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use diesel::{IntoSql, SqliteConnection};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, PoolError, PoolableConnection, RecyclingMethod,
@@ -48,7 +50,7 @@ macro_rules! on_connection {
                     Ok(mut pooled) => {
                         let outcome = {
                             let $conn: &mut ::diesel_async::AsyncPgConnection = &mut pooled;
-                            db.bounded($work).await
+                            db.bounded($crate::connection::COMMITS.scope(db.clone(), $work)).await
                         };
                         db.settle(&mut *pooled, outcome)
                     }
@@ -58,7 +60,7 @@ macro_rules! on_connection {
                     Ok(mut pooled) => {
                         let outcome = {
                             let $conn: &mut $crate::connection::SqliteConn = &mut pooled;
-                            db.bounded($work).await
+                            db.bounded($crate::connection::COMMITS.scope(db.clone(), $work)).await
                         };
                         db.settle(&mut *pooled, outcome)
                     }
@@ -80,25 +82,95 @@ pub(crate) use on_connection;
 
 /// Runs `$work` (an `async` block using `$conn`, the same connection) in a
 /// transaction and evaluates to its result. A failure before `COMMIT` keeps
-/// its `retry` flag (nothing was committed); a failure of the `COMMIT`
-/// itself never retries, since the commit may have happened.
+/// its `retry` flag (nothing was committed). A failure of the `COMMIT`
+/// itself is not retried as it is, since the commit may have happened: when
+/// the connection was lost, the transaction's fate is looked up on another
+/// connection ([`commit_fate`], by the id asked for just before, see
+/// [`TransactionId`]); committed, the call succeeds with what the work
+/// returned; rolled back, it may be retried; otherwise it is final.
 macro_rules! in_transaction {
     ($conn:ident, $work:expr) => {{
         let committing = ::std::sync::atomic::AtomicBool::new(false);
-        let committing = &committing;
+        let id = ::std::sync::atomic::AtomicI64::new(i64::MIN);
+        let mut value = None;
+        let (committing, id, kept) = (&committing, &id, &mut value);
         let outcome = ::diesel_async::AsyncConnection::transaction($conn, async |$conn| {
-            let value = $crate::connection::failing($work).await?;
+            *kept = Some($crate::connection::failing($work).await?);
+            if let Some(current) = $crate::connection::TransactionId::current($conn).await? {
+                id.store(current, ::std::sync::atomic::Ordering::Relaxed);
+            }
             committing.store(true, ::std::sync::atomic::Ordering::Relaxed);
-            Ok::<_, $crate::errors::Failure>(value)
+            Ok::<_, $crate::errors::Failure>(())
         })
         .await;
-        outcome.map_err(|failure| {
-            if committing.load(::std::sync::atomic::Ordering::Relaxed) { failure.final_() } else { failure }
+        let outcome = match outcome {
+            Ok(()) => Ok(()),
+            Err(failure) if committing.load(::std::sync::atomic::Ordering::Relaxed) => {
+                let id = id.load(::std::sync::atomic::Ordering::Relaxed);
+                $crate::connection::commit_fate(failure, (id != i64::MIN).then_some(id)).await
+            }
+            Err(failure) => Err(failure),
+        };
+        outcome.and_then(|()| {
+            value.ok_or_else(|| ::realty_domain::DomainError::internal("a transaction kept no value").into())
         })
     }};
 }
 
 pub(crate) use in_transaction;
+
+tokio::task_local! {
+    /// The database a call runs on (set by `on_connection!`), for
+    /// `in_transaction!` to look up the fate of a `COMMIT` that lost its
+    /// connection on another connection.
+    pub(crate) static COMMITS: Database;
+}
+
+/// What became of a transaction whose `COMMIT` failed with `failure`:
+/// `Ok` when it committed, `failure` made retryable when it did not, and
+/// final when that cannot be known (the connection was not lost, the
+/// backend gives no id, PostgreSQL cannot tell in time).
+pub(crate) async fn commit_fate(failure: Failure, id: Option<i64>) -> Result<(), Failure> {
+    let failure = failure.at_commit(id);
+    let Some(id) = failure.commit_unknown else { return Err(failure) };
+    let Ok(db) = COMMITS.try_with(Database::clone) else { return Err(failure) };
+    match db.transaction_status(id).await {
+        Some(TransactionStatus::Committed) => {
+            tracing::warn!(error = %failure.error, "database connection lost during a COMMIT, which happened");
+            Ok(())
+        }
+        Some(TransactionStatus::Aborted) => Err(failure.retryable()),
+        None => Err(failure),
+    }
+}
+
+/// How a transaction ended, as PostgreSQL's `txid_status` tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TransactionStatus {
+    Committed,
+    Aborted,
+}
+
+/// The id of the open transaction, for finding out later, on another
+/// connection, whether it committed: PostgreSQL's `txid_current()` (one
+/// more round trip per write transaction). SQLite has none; its connections
+/// are not lost halfway.
+pub(crate) trait TransactionId {
+    fn current(&mut self) -> impl Future<Output = Result<Option<i64>, Failure>> + Send;
+}
+
+impl TransactionId for AsyncPgConnection {
+    async fn current(&mut self) -> Result<Option<i64>, Failure> {
+        let id = diesel::select(diesel::dsl::sql::<BigInt>("txid_current()")).get_result::<i64>(self).await?;
+        Ok(Some(id))
+    }
+}
+
+impl TransactionId for SqliteConn {
+    async fn current(&mut self) -> Result<Option<i64>, Failure> {
+        Ok(None)
+    }
+}
 
 /// Pins a block's error type to [`Failure`], which `?` alone cannot infer.
 pub(crate) fn failing<T>(
@@ -345,7 +417,33 @@ impl Database {
             Err(DomainError::unavailable(StorageError::Timeout(self.options.statement_timeout)).into())
         })
     }
+
+    /// How transaction `id` ended, as PostgreSQL's `txid_status` tells on a
+    /// connection of its own: the transaction's `COMMIT` lost its connection.
+    /// While the server still runs it (its backend has not yet noticed the
+    /// loss), asks again, within the connection timeout. `None` when it
+    /// cannot tell.
+    pub(crate) async fn transaction_status(&self, id: i64) -> Option<TransactionStatus> {
+        let Pools::Postgres(pool) = &self.pools else { return None };
+        let deadline = tokio::time::Instant::now() + self.options.connection_timeout;
+        let mut conn = tokio::time::timeout_at(deadline, self.checkout(pool, true)).await.ok()?.ok()?;
+        let status = diesel::dsl::sql::<Nullable<Text>>("txid_status(").bind::<BigInt, _>(id).sql(")");
+        loop {
+            let asked = diesel::select(status.clone()).get_result::<Option<String>>(&mut *conn);
+            match tokio::time::timeout_at(deadline, asked).await.ok()?.ok()?.as_deref() {
+                Some("committed") => return Some(TransactionStatus::Committed),
+                Some("aborted") => return Some(TransactionStatus::Aborted),
+                Some("in progress") if tokio::time::Instant::now() + STATUS_POLL < deadline => {
+                    tokio::time::sleep(STATUS_POLL).await;
+                }
+                _ => return None,
+            }
+        }
+    }
 }
+
+/// How often [`Database::transaction_status`] asks again.
+const STATUS_POLL: Duration = Duration::from_millis(10);
 
 /// The connection a call runs on: a pooled one, or one opened for a retry
 /// (closed after it, see [`Database::checkout`]).
