@@ -8,10 +8,11 @@
 //! - [`Proxy::cut`]: every open connection is closed, and new ones are
 //!   accepted and closed at once (a server that is down);
 //! - [`Proxy::blackhole`]: new connections are accepted and never answered,
-//!   and the open ones stop relaying (a network that loses packets). A
-//!   connection that went through a blackhole stays silent for good, even
-//!   after [`Proxy::restore`], as after a failover or a firewall that
-//!   forgot it: the service has to notice and replace it on its own.
+//!   and the open ones stop relaying (a network that loses packets). Every
+//!   connection open during a blackhole stays silent for good, even after
+//!   [`Proxy::restore`] and even if it carried nothing meanwhile, as after a
+//!   failover or a firewall that forgot it: the service has to notice and
+//!   replace it on its own.
 //!
 //! [`Proxy::drop_connections`] closes every open connection and keeps
 //! forwarding new ones (a server that restarted at once).
@@ -36,6 +37,9 @@ enum Mode {
 #[derive(Debug)]
 struct Control {
     mode: watch::Sender<Mode>,
+    /// How many blackholes have begun: a connection opened before the last
+    /// one began is lost.
+    blackholes: AtomicUsize,
     /// Bumped to close every open connection (and, at the end, by `Drop`).
     generation: watch::Sender<u64>,
     open: AtomicUsize,
@@ -56,6 +60,7 @@ impl Proxy {
         let address = listener.local_addr().unwrap();
         let control = Arc::new(Control {
             mode: watch::Sender::new(Mode::Forward),
+            blackholes: AtomicUsize::new(0),
             generation: watch::Sender::new(0),
             open: AtomicUsize::new(0),
         });
@@ -75,6 +80,7 @@ impl Proxy {
 
     /// The network loses every packet, of open and new connections alike.
     pub fn blackhole(&self) {
+        self.control.blackholes.fetch_add(1, Ordering::Relaxed);
         self.control.mode.send_replace(Mode::Blackhole);
     }
 
@@ -133,7 +139,7 @@ async fn accept(listener: TcpListener, upstream: String, control: Arc<Control>) 
             }
             Mode::Forward => {
                 let closing = control.generation.subscribe();
-                let forwarding = forward(client, upstream.clone(), control.mode.subscribe(), closing);
+                let forwarding = forward(client, upstream.clone(), Arc::clone(&control), closing);
                 tokio::spawn(tracked(Arc::clone(&control), forwarding));
             }
         }
@@ -159,9 +165,10 @@ async fn hold(client: TcpStream, mut closing: watch::Receiver<u64>) {
 async fn forward(
     client: TcpStream,
     upstream: String,
-    mode: watch::Receiver<Mode>,
+    control: Arc<Control>,
     mut closing: watch::Receiver<u64>,
 ) {
+    let born = control.blackholes.load(Ordering::Relaxed);
     let relay = async {
         let Ok(server) = TcpStream::connect(&upstream).await else { return };
         let _ = client.set_nodelay(true);
@@ -169,8 +176,8 @@ async fn forward(
         let (client_read, client_write) = client.into_split();
         let (server_read, server_write) = server.into_split();
         tokio::join!(
-            pump(client_read, server_write, mode.clone()),
-            pump(server_read, client_write, mode.clone()),
+            pump(client_read, server_write, &control, born),
+            pump(server_read, client_write, &control, born),
         );
     };
     tokio::select! {
@@ -179,19 +186,21 @@ async fn forward(
     }
 }
 
-/// Copies one direction until EOF. Once the proxy is a blackhole, what is
-/// read is dropped and this direction never carries a byte again.
-async fn pump(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, mode: watch::Receiver<Mode>) {
+/// Copies one direction until EOF. Once a blackhole has begun since the
+/// connection was opened (`born` blackholes before), what is read is dropped
+/// and this direction never carries a byte again.
+async fn pump(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, control: &Control, born: usize) {
+    let lost = || control.blackholes.load(Ordering::Relaxed) != born;
     let mut buffer = vec![0; 16 * 1024];
     loop {
-        if *mode.borrow() == Mode::Blackhole {
+        if lost() {
             return std::future::pending().await;
         }
         let read = match from.read(&mut buffer).await {
             Ok(0) | Err(_) => break,
             Ok(read) => read,
         };
-        if *mode.borrow() == Mode::Blackhole {
+        if lost() {
             return std::future::pending().await;
         }
         if to.write_all(&buffer[..read]).await.is_err() {
