@@ -87,14 +87,14 @@ impl Drop for TestDatabase {
     }
 }
 
-async fn pg_client(url: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+pub async fn pg_client(url: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
     let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
     tokio::spawn(connection);
     Ok(client)
 }
 
 /// The PostgreSQL server to test against, or `None` to skip.
-fn postgres_url() -> Option<String> {
+pub fn postgres_url() -> Option<String> {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(url) if !url.trim().is_empty() => Some(url),
         _ => {
@@ -128,7 +128,6 @@ pub async fn postgres_schema() -> Option<(String, String, String)> {
 /// Starts the service with settings adjusted by `adjust` (rate limits,
 /// timeouts, the database URL…).
 pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> Option<TestApp> {
-    let id = uuid::Uuid::new_v4().simple().to_string();
     let (database_url, database) = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
@@ -140,8 +139,24 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
             (url, TestDatabase::Postgres { base_url, schema })
         }
     };
-    let _ = id;
-    let mut settings = Settings {
+    let mut settings = test_settings(database_url);
+    adjust(&mut settings);
+    let (address, metrics_address) = start(&settings).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    Some(TestApp {
+        address,
+        metrics_address,
+        client,
+        settings,
+        counter: AtomicU64::new(0),
+        _database: Arc::new(database),
+    })
+}
+
+/// The settings every test app starts from, on `database_url`: a free
+/// port, a small pool, no rate limit, a cheap password hash.
+pub fn test_settings(database_url: String) -> Settings {
+    Settings {
         profile: Profile::Dev,
         database: DatabaseSettings {
             url: SecretString::from(database_url),
@@ -161,18 +176,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
         // (argon2id on the hashing threads) is the same.
         hash_cost: HashCost { memory_kib: 1024, iterations: 1 },
         warnings: Vec::new(),
-    };
-    adjust(&mut settings);
-    let (address, metrics_address) = start(&settings).await;
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    Some(TestApp {
-        address,
-        metrics_address,
-        client,
-        settings,
-        counter: AtomicU64::new(0),
-        _database: Arc::new(database),
-    })
+    }
 }
 
 /// Builds and starts one instance; returns its base URL and that of its

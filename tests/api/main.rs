@@ -5,15 +5,22 @@
 #![allow(clippy::unwrap_used)]
 
 mod helpers;
+mod proxy;
+mod raw;
 
 mod auth;
+mod bodies;
 mod concurrency;
 mod conformance;
+mod contention;
 mod errors;
+mod faults;
+mod hostile_input;
 mod operations;
 mod ops;
 mod properties;
 mod rooms;
 mod scale_out;
 mod search;
+mod slow_clients;
 mod users;

@@ -2,12 +2,16 @@
 //! each, the setup every pooled connection gets, and [`on_connection!`],
 //! through which every query is written once for both backends.
 //!
-//! Availability: a checkout waits at most the pool's connection timeout,
-//! and a repository call at most the statement timeout; either running out
-//! is `Unavailable` (503), never a hang. A connection found broken on
-//! checkout (the server restarted, the network dropped it) is replaced, at
-//! no round trip; a call that fails because its connection died before
-//! anything could be committed is run once more on a fresh one.
+//! Availability: a checkout waits at most the pool's connection timeout
+//! (and opening a connection takes at most as long), and a repository call
+//! at most the statement timeout; either running out is `Unavailable` (503),
+//! never a hang. A connection found broken on checkout (the server
+//! restarted, the network dropped it) is replaced, at no round trip, and so
+//! is one whose call ran out of time (it may sit on a path that no longer
+//! answers); a call that fails because its connection died before anything
+//! could be committed is run once more on a fresh one. So is a write whose
+//! connection died during its `COMMIT`, once PostgreSQL says (on another
+//! connection) that the transaction did not commit.
 
 use std::fmt;
 use std::future::Future;
@@ -17,13 +21,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::connection::{Instrumentation, InstrumentationEvent};
-use diesel::sql_types::Integer;
+use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use diesel::{IntoSql, SqliteConnection};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, PoolError, PoolableConnection, RecyclingMethod,
 };
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, TransactionManager};
 use realty_domain::DomainError;
 
 use crate::errors::{DbError, Failure, StorageError};
@@ -44,15 +48,21 @@ macro_rules! on_connection {
             let outcome: Result<_, $crate::errors::Failure> = match &db.pools {
                 $crate::connection::Pools::Postgres(pool) => match db.checkout(pool, attempt > 1).await {
                     Ok(mut pooled) => {
-                        let $conn: &mut ::diesel_async::AsyncPgConnection = &mut pooled;
-                        db.bounded($work).await
+                        let outcome = {
+                            let $conn: &mut ::diesel_async::AsyncPgConnection = &mut pooled;
+                            db.bounded($crate::connection::COMMITS.scope(db.clone(), $work)).await
+                        };
+                        db.settle(&mut *pooled, outcome)
                     }
                     Err(failure) => Err(failure),
                 },
                 $crate::connection::Pools::Sqlite(pool) => match db.checkout(pool, attempt > 1).await {
                     Ok(mut pooled) => {
-                        let $conn: &mut $crate::connection::SqliteConn = &mut pooled;
-                        db.bounded($work).await
+                        let outcome = {
+                            let $conn: &mut $crate::connection::SqliteConn = &mut pooled;
+                            db.bounded($crate::connection::COMMITS.scope(db.clone(), $work)).await
+                        };
+                        db.settle(&mut *pooled, outcome)
                     }
                     Err(failure) => Err(failure),
                 },
@@ -72,25 +82,95 @@ pub(crate) use on_connection;
 
 /// Runs `$work` (an `async` block using `$conn`, the same connection) in a
 /// transaction and evaluates to its result. A failure before `COMMIT` keeps
-/// its `retry` flag (nothing was committed); a failure of the `COMMIT`
-/// itself never retries, since the commit may have happened.
+/// its `retry` flag (nothing was committed). A failure of the `COMMIT`
+/// itself is not retried as it is, since the commit may have happened: when
+/// the connection was lost, the transaction's fate is looked up on another
+/// connection ([`commit_fate`], by the id asked for just before, see
+/// [`TransactionId`]); committed, the call succeeds with what the work
+/// returned; rolled back, it may be retried; otherwise it is final.
 macro_rules! in_transaction {
     ($conn:ident, $work:expr) => {{
         let committing = ::std::sync::atomic::AtomicBool::new(false);
-        let committing = &committing;
+        let id = ::std::sync::atomic::AtomicI64::new(i64::MIN);
+        let mut value = None;
+        let (committing, id, kept) = (&committing, &id, &mut value);
         let outcome = ::diesel_async::AsyncConnection::transaction($conn, async |$conn| {
-            let value = $crate::connection::failing($work).await?;
+            *kept = Some($crate::connection::failing($work).await?);
+            if let Some(current) = $crate::connection::TransactionId::current($conn).await? {
+                id.store(current, ::std::sync::atomic::Ordering::Relaxed);
+            }
             committing.store(true, ::std::sync::atomic::Ordering::Relaxed);
-            Ok::<_, $crate::errors::Failure>(value)
+            Ok::<_, $crate::errors::Failure>(())
         })
         .await;
-        outcome.map_err(|failure| {
-            if committing.load(::std::sync::atomic::Ordering::Relaxed) { failure.final_() } else { failure }
+        let outcome = match outcome {
+            Ok(()) => Ok(()),
+            Err(failure) if committing.load(::std::sync::atomic::Ordering::Relaxed) => {
+                let id = id.load(::std::sync::atomic::Ordering::Relaxed);
+                $crate::connection::commit_fate(failure, (id != i64::MIN).then_some(id)).await
+            }
+            Err(failure) => Err(failure),
+        };
+        outcome.and_then(|()| {
+            value.ok_or_else(|| ::realty_domain::DomainError::internal("a transaction kept no value").into())
         })
     }};
 }
 
 pub(crate) use in_transaction;
+
+tokio::task_local! {
+    /// The database a call runs on (set by `on_connection!`), for
+    /// `in_transaction!` to look up the fate of a `COMMIT` that lost its
+    /// connection on another connection.
+    pub(crate) static COMMITS: Database;
+}
+
+/// What became of a transaction whose `COMMIT` failed with `failure`:
+/// `Ok` when it committed, `failure` made retryable when it did not, and
+/// final when that cannot be known (the connection was not lost, the
+/// backend gives no id, PostgreSQL cannot tell in time).
+pub(crate) async fn commit_fate(failure: Failure, id: Option<i64>) -> Result<(), Failure> {
+    let failure = failure.at_commit(id);
+    let Some(id) = failure.commit_unknown else { return Err(failure) };
+    let Ok(db) = COMMITS.try_with(Database::clone) else { return Err(failure) };
+    match db.transaction_status(id).await {
+        Some(TransactionStatus::Committed) => {
+            tracing::warn!(error = %failure.error, "database connection lost during a COMMIT, which happened");
+            Ok(())
+        }
+        Some(TransactionStatus::Aborted) => Err(failure.retryable()),
+        None => Err(failure),
+    }
+}
+
+/// How a transaction ended, as PostgreSQL's `txid_status` tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TransactionStatus {
+    Committed,
+    Aborted,
+}
+
+/// The id of the open transaction, for finding out later, on another
+/// connection, whether it committed: PostgreSQL's `txid_current()` (one
+/// more round trip per write transaction). SQLite has none; its connections
+/// are not lost halfway.
+pub(crate) trait TransactionId {
+    fn current(&mut self) -> impl Future<Output = Result<Option<i64>, Failure>> + Send;
+}
+
+impl TransactionId for AsyncPgConnection {
+    async fn current(&mut self) -> Result<Option<i64>, Failure> {
+        let id = diesel::select(diesel::dsl::sql::<BigInt>("txid_current()")).get_result::<i64>(self).await?;
+        Ok(Some(id))
+    }
+}
+
+impl TransactionId for SqliteConn {
+    async fn current(&mut self) -> Result<Option<i64>, Failure> {
+        Ok(None)
+    }
+}
 
 /// Pins a block's error type to [`Failure`], which `?` alone cannot infer.
 pub(crate) fn failing<T>(
@@ -208,22 +288,30 @@ impl Database {
         let queries = Arc::new(AtomicU64::new(0));
         let (pools, sqlite_path) = match Target::parse(url)? {
             Target::Postgres => {
-                let manager =
-                    AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, broken_check());
+                let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
+                    url,
+                    manager_config(options),
+                );
                 // The server gives up on a statement shortly after the
                 // client would, so that an abandoned one stops using it.
                 let millis = options.statement_timeout.as_millis() + 500;
                 let setup = Setup {
                     statements: Some(format!("SET statement_timeout = {millis}").into()),
                     queries: Arc::clone(&queries),
+                    timeout: options.connection_timeout,
                 };
                 (Pools::Postgres(build_pool(manager, setup, options).await?), None)
             }
             Target::Sqlite(path) => {
-                let manager =
-                    AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path, broken_check());
-                let setup =
-                    Setup { statements: Some(sqlite_setup(options).into()), queries: Arc::clone(&queries) };
+                let manager = AsyncDieselConnectionManager::<SqliteConn>::new_with_config(
+                    path,
+                    manager_config(options),
+                );
+                let setup = Setup {
+                    statements: Some(sqlite_setup(options).into()),
+                    queries: Arc::clone(&queries),
+                    timeout: options.connection_timeout,
+                };
                 (Pools::Sqlite(build_pool(manager, setup, options).await?), Some(Arc::from(path)))
             }
         };
@@ -301,22 +389,61 @@ impl Database {
         pool.get().await.map(Checkout::Pooled).map_err(|error| unavailable(Box::new(error)))
     }
 
-    /// `work`, given at most the statement timeout. A call cut short is
-    /// `Unavailable`; its connection is dropped mid-statement, which marks
-    /// an open transaction broken so that the pool discards it. (On SQLite
-    /// the drop waits for the running statement to end, which the
-    /// `busy_timeout` bounds.)
+    /// `work`, given at most the statement timeout; `Err` when it ran out
+    /// (see [`Database::settle`]). The work is dropped mid-statement, which
+    /// marks an open transaction broken. (On SQLite the drop waits for the
+    /// running statement to end, which the `busy_timeout` bounds.)
     pub(crate) async fn bounded<T>(
         &self,
         work: impl Future<Output = Result<T, Failure>>,
+    ) -> Result<Result<T, Failure>, tokio::time::error::Elapsed> {
+        tokio::time::timeout(self.options.statement_timeout, work).await
+    }
+
+    /// The outcome of a [`Database::bounded`] call on `conn`. A call cut
+    /// short is `Unavailable`, and its connection is marked broken so that
+    /// the pool discards it instead of handing it out again: outside a
+    /// transaction nothing else would, and a connection whose server stopped
+    /// answering (a network that loses packets, a failover that left it
+    /// behind) would cost every later call on it the whole timeout.
+    pub(crate) fn settle<C: AsyncConnection, T>(
+        &self,
+        conn: &mut C,
+        outcome: Result<Result<T, Failure>, tokio::time::error::Elapsed>,
     ) -> Result<T, Failure> {
-        let limit = self.options.statement_timeout;
-        match tokio::time::timeout(limit, work).await {
-            Ok(outcome) => outcome,
-            Err(_) => Err(DomainError::unavailable(StorageError::Timeout(limit)).into()),
+        outcome.unwrap_or_else(|_| {
+            <C::TransactionManager as TransactionManager<C>>::transaction_manager_status_mut(conn)
+                .set_in_error();
+            Err(DomainError::unavailable(StorageError::Timeout(self.options.statement_timeout)).into())
+        })
+    }
+
+    /// How transaction `id` ended, as PostgreSQL's `txid_status` tells on a
+    /// connection of its own: the transaction's `COMMIT` lost its connection.
+    /// While the server still runs it (its backend has not yet noticed the
+    /// loss), asks again, within the connection timeout. `None` when it
+    /// cannot tell.
+    pub(crate) async fn transaction_status(&self, id: i64) -> Option<TransactionStatus> {
+        let Pools::Postgres(pool) = &self.pools else { return None };
+        let deadline = tokio::time::Instant::now() + self.options.connection_timeout;
+        let mut conn = tokio::time::timeout_at(deadline, self.checkout(pool, true)).await.ok()?.ok()?;
+        let status = diesel::dsl::sql::<Nullable<Text>>("txid_status(").bind::<BigInt, _>(id).sql(")");
+        loop {
+            let asked = diesel::select(status.clone()).get_result::<Option<String>>(&mut *conn);
+            match tokio::time::timeout_at(deadline, asked).await.ok()?.ok()?.as_deref() {
+                Some("committed") => return Some(TransactionStatus::Committed),
+                Some("aborted") => return Some(TransactionStatus::Aborted),
+                Some("in progress") if tokio::time::Instant::now() + STATUS_POLL < deadline => {
+                    tokio::time::sleep(STATUS_POLL).await;
+                }
+                _ => return None,
+            }
         }
     }
 }
+
+/// How often [`Database::transaction_status`] asks again.
+const STATUS_POLL: Duration = Duration::from_millis(10);
 
 /// The connection a call runs on: a pooled one, or one opened for a retry
 /// (closed after it, see [`Database::checkout`]).
@@ -382,12 +509,28 @@ impl<'a> Target<'a> {
     }
 }
 
+/// How the pool opens and checks connections.
+///
+/// Opening one takes at most the connection timeout: bb8 bounds the wait of
+/// a caller, not the attempt itself, and an attempt that hangs (a server
+/// that accepts and never answers) would hold its place in the pool for
+/// good, so that the pool stays empty once the server is back.
+///
 /// The check a pooled connection passes on checkout: not broken, i.e. its
 /// socket still open and its transaction state clean. No round trip (bb8's
 /// default would send `SELECT 1` before every call); a server that went away
 /// closes the sockets of its connections, which the client notices at once.
-fn broken_check<C: PoolableConnection + 'static>() -> ManagerConfig<C> {
+fn manager_config<C: PoolableConnection + 'static>(options: PoolOptions) -> ManagerConfig<C> {
     let mut config = ManagerConfig::default();
+    let limit = options.connection_timeout;
+    config.custom_setup = Box::new(move |url| {
+        let opening = C::establish(url);
+        Box::pin(async move {
+            tokio::time::timeout(limit, opening).await.unwrap_or_else(|_| {
+                Err(diesel::ConnectionError::BadConnection(format!("no answer within {limit:?}")))
+            })
+        })
+    });
     config.recycling_method = RecyclingMethod::CustomFunction(Box::new(|conn: &mut C| {
         let broken = conn.is_broken();
         Box::pin(
@@ -430,12 +573,22 @@ where
 struct Setup {
     statements: Option<std::borrow::Cow<'static, str>>,
     queries: Arc<AtomicU64>,
+    /// How long the session settings may take, like the opening itself.
+    timeout: Duration,
 }
 
 impl Setup {
     async fn apply<C: AsyncConnection + 'static>(&self, conn: &mut C) -> Result<(), PoolError> {
         if let Some(statements) = &self.statements {
-            conn.batch_execute(statements).await.map_err(PoolError::QueryError)?;
+            let limit = self.timeout;
+            tokio::time::timeout(limit, conn.batch_execute(statements))
+                .await
+                .map_err(|_| {
+                    PoolError::ConnectionError(diesel::ConnectionError::BadConnection(format!(
+                        "the session setup got no answer within {limit:?}"
+                    )))
+                })?
+                .map_err(PoolError::QueryError)?;
         }
         conn.set_instrumentation(QueryCounter(Arc::clone(&self.queries)));
         Ok(())

@@ -73,25 +73,38 @@ pub(crate) enum StorageError {
 pub(crate) struct Failure {
     pub(crate) error: DomainError,
     pub(crate) retry: bool,
+    /// The id of the transaction whose `COMMIT` lost its connection, when
+    /// the backend gives one: whether it committed can be looked up on
+    /// another connection (see `in_transaction!`).
+    pub(crate) commit_unknown: Option<i64>,
 }
 
 impl Failure {
-    /// A failure that must not be retried (its effect is unknown).
-    pub(crate) fn final_(self) -> Self {
-        Self { retry: false, ..self }
+    /// A failure of the `COMMIT` of transaction `id` (when known): never
+    /// retried as it is, since the commit may have happened; when the
+    /// connection was lost, the transaction's fate is worth looking up.
+    pub(crate) fn at_commit(self, id: Option<i64>) -> Self {
+        let commit_unknown = if self.retry { id } else { None };
+        Self { retry: false, commit_unknown, ..self }
+    }
+
+    /// The failure of a transaction known to have rolled back: it may run
+    /// again on a fresh connection.
+    pub(crate) fn retryable(self) -> Self {
+        Self { retry: true, commit_unknown: None, ..self }
     }
 }
 
 impl From<DieselError> for Failure {
     fn from(error: DieselError) -> Self {
         let retry = lost_connection(&error);
-        Self { error: db_error(error, Writing::Other), retry }
+        Self { error: db_error(error, Writing::Other), retry, commit_unknown: None }
     }
 }
 
 impl From<DomainError> for Failure {
     fn from(error: DomainError) -> Self {
-        Self { error, retry: false }
+        Self { error, retry: false, commit_unknown: None }
     }
 }
 
@@ -111,7 +124,7 @@ impl<T> OnWrite<T> for Result<T, DieselError> {
     fn on_write(self, writing: Writing) -> Result<T, Failure> {
         self.map_err(|error| {
             let retry = lost_connection(&error);
-            Failure { error: db_error(error, writing), retry }
+            Failure { error: db_error(error, writing), retry, commit_unknown: None }
         })
     }
 }

@@ -102,7 +102,7 @@ impl Properties {
         let audit = self.audit_entry(actor, Action::Update);
         let edited = self
             .edit(actor, id, precondition, move |property| {
-                let update = patch?;
+                let update = patch.clone()?;
                 let changes = property_changes(property, &update);
                 if changes.is_empty() {
                     return Ok(Edit::Keep);
@@ -152,15 +152,34 @@ impl Properties {
         decide: F,
     ) -> Result<Edited>
     where
-        F: FnOnce(&Property) -> Result<Edit> + Send + 'static,
+        F: Fn(&Property) -> Result<Edit> + Send + Sync + 'static,
     {
-        let actor = *actor;
-        let checked: Decide = Box::new(move |property| {
-            authz::ensure_can_edit_property(&actor, property)?;
-            precondition.check(property.version)?;
-            decide(property)
-        });
-        self.properties.edit(id, checked).await
+        let (actor, decide) = (*actor, Arc::new(decide));
+        self.locked_edit(id, || {
+            let (decide, precondition) = (Arc::clone(&decide), precondition.clone());
+            Box::new(move |property| {
+                authz::ensure_can_edit_property(&actor, property)?;
+                precondition.check(property.version)?;
+                decide(property)
+            })
+        })
+        .await
+    }
+
+    /// The repository's locked edit with the decision `decision` makes, run
+    /// a second time when the first lost its connection after deciding
+    /// (nothing was written then: see [`realty_domain::EditInterrupted`]).
+    /// A restart of the database thus costs the writer nothing; the second
+    /// decision is made on the property as it is by then, since another
+    /// writer may have changed it meanwhile.
+    pub(crate) async fn locked_edit(&self, id: PropertyId, decision: impl Fn() -> Decide) -> Result<Edited> {
+        match self.properties.edit(id, decision()).await {
+            Err(error) if error.is_interrupted_edit() => {
+                tracing::warn!(property_id = id.0, "edit interrupted after its decision; deciding again");
+                self.properties.edit(id, decision()).await
+            }
+            outcome => outcome,
+        }
     }
 
     /// A builder of this write's audit entry, stamped now.
@@ -168,7 +187,7 @@ impl Properties {
         &self,
         actor: &Actor,
         action: Action,
-    ) -> impl FnOnce(Changes) -> AuditEntry + Send + use<> {
+    ) -> impl Fn(Changes) -> AuditEntry + Send + Sync + use<> {
         let (at, actor_id) = (self.clock.now(), Some(actor.id));
         move |changes| AuditEntry { at, actor_id, action, changes }
     }

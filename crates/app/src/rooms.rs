@@ -2,6 +2,8 @@
 //! write changes the property's version, which the answer carries so that
 //! a client can chain `If-Match` writes without a re-read.
 
+use std::sync::Arc;
+
 use realty_domain::{
     Action, Actor, Changes, DomainError, Edit, Floor, NewRoom, Precondition, PropertyChange, PropertyId,
     Room, RoomDescription, RoomId, RoomUpdate, Version,
@@ -50,7 +52,7 @@ impl Properties {
         let audit = self.audit_entry(actor, Action::Create);
         let edited = self
             .edit(actor, id, precondition, move |property| {
-                let room = room?;
+                let room = room.clone()?;
                 if property.rooms.len() >= MAX_ROOMS_PER_PROPERTY {
                     return Err(DomainError::Conflict(format!(
                         "a property holds at most {MAX_ROOMS_PER_PROPERTY} rooms"
@@ -78,7 +80,7 @@ impl Properties {
         let audit = self.audit_entry(actor, Action::Update);
         let edited = self
             .edit_room(actor, id, room_id, precondition, move |room| {
-                let update = patch?;
+                let update = patch.clone()?;
                 let changes = room_changes(room, &update);
                 if changes.is_empty() {
                     return Ok(Edit::Keep);
@@ -128,16 +130,19 @@ impl Properties {
         decide: F,
     ) -> Result<realty_domain::Edited>
     where
-        F: FnOnce(&Room) -> Result<Edit> + Send + 'static,
+        F: Fn(&Room) -> Result<Edit> + Send + Sync + 'static,
     {
-        let actor = *actor;
-        let checked = Box::new(move |property: &realty_domain::Property| {
-            let room = property.room(room_id).ok_or(ROOM_NOT_FOUND)?;
-            realty_domain::authz::ensure_can_edit_property(&actor, property)?;
-            precondition.check(property.version)?;
-            decide(room)
-        });
-        self.properties.edit(id, checked).await
+        let (actor, decide) = (*actor, Arc::new(decide));
+        self.locked_edit(id, || {
+            let (decide, precondition) = (Arc::clone(&decide), precondition.clone());
+            Box::new(move |property: &realty_domain::Property| {
+                let room = property.room(room_id).ok_or(ROOM_NOT_FOUND)?;
+                realty_domain::authz::ensure_can_edit_property(&actor, property)?;
+                precondition.check(property.version)?;
+                decide(room)
+            })
+        })
+        .await
     }
 }
 

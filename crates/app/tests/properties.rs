@@ -425,3 +425,48 @@ async fn the_history_of_a_missing_property_is_not_found() {
 
     assert!(matches!(result, Err(DomainError::NotFound { resource: "property" })), "got {result:?}");
 }
+
+// ======================================================================= interrupted edits
+
+/// The repository's edit lost its connection after deciding, wrote nothing
+/// and said so: the use case decides again, on the property as the second
+/// edit hands it over (here another writer's rename came in between).
+#[tokio::test]
+async fn an_edit_interrupted_after_its_decision_is_decided_again_on_the_current_property() {
+    let mut mocks = PropertiesMocks::new();
+    let mut sequence = mockall::Sequence::new();
+    mocks.properties.expect_edit().times(1).in_sequence(&mut sequence).returning(|_, decide| {
+        decide(&property()).unwrap();
+        Err(DomainError::unavailable(realty_domain::EditInterrupted))
+    });
+    let renamed = Property { name: PropertyName::parse("Renamed meanwhile").unwrap(), ..property() };
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let sink = std::sync::Arc::clone(&seen);
+    mocks.properties.expect_edit().times(1).in_sequence(&mut sequence).returning(move |_, decide| {
+        let edit = decide(&renamed)?;
+        *sink.lock().unwrap() = Some(edit);
+        Ok(realty_domain::Edited { property: Some(property()), room: None })
+    });
+    let properties = mocks.build();
+    let update =
+        PropertyUpdate { description: Some(Description::parse("New").unwrap()), ..Default::default() };
+
+    properties.update(&actor(OWNER), PROPERTY_ID, Precondition::None, Ok(update)).await.unwrap();
+
+    let Some(Edit::Apply { audit, .. }) = seen.lock().unwrap().take() else { panic!("decided again") };
+    assert_eq!(changed_fields(&audit.changes), ["description"]);
+}
+
+#[tokio::test]
+async fn an_edit_interrupted_twice_is_unavailable() {
+    let mut mocks = PropertiesMocks::new();
+    mocks.properties.expect_edit().times(2).returning(|_, decide| {
+        decide(&property()).unwrap();
+        Err(DomainError::unavailable(realty_domain::EditInterrupted))
+    });
+    let properties = mocks.build();
+
+    let result = properties.update(&actor(OWNER), PROPERTY_ID, Precondition::None, Ok(rename("Twice"))).await;
+
+    assert!(matches!(result, Err(DomainError::Unavailable(_))), "got {result:?}");
+}

@@ -63,6 +63,23 @@ pub enum Edit {
 /// change applies to.
 pub type Decide = Box<dyn FnOnce(&Property) -> Result<Edit, DomainError> + Send>;
 
+/// The source of the `Unavailable` an edit ends with when its connection was
+/// lost after `decide` had run but before anything was committed: nothing
+/// was written, and the decision is spent. The caller may run the edit again
+/// with a new decision, made on the property as it is by then (another
+/// writer may have changed it meanwhile, so the old one may no longer hold).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the database connection was lost after the edit was decided; nothing was written")]
+pub struct EditInterrupted;
+
+impl DomainError {
+    /// Whether this is an edit that was interrupted after its decision
+    /// ([`EditInterrupted`]), which may be run again.
+    pub fn is_interrupted_edit(&self) -> bool {
+        matches!(self, Self::Unavailable(source) if source.is::<EditInterrupted>())
+    }
+}
+
 /// The outcome of an edit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Edited {
