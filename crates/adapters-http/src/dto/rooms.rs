@@ -36,6 +36,7 @@ pub struct RoomBody {
     kind: Field,
     /// Square metres, more than 0 and at most 10000.
     #[schema(value_type = f64, required = true, example = 14.5, exclusive_minimum = 0, maximum = 10000)]
+    #[serde(default)]
     area_m2: Field,
     /// -5 to 200; absent or `null`: unknown.
     #[schema(value_type = Option<i64>, minimum = -5, maximum = 200)]
@@ -80,6 +81,7 @@ pub struct RoomPatchBody {
     kind: Field,
     /// Square metres, more than 0 and at most 10000.
     #[schema(value_type = f64, exclusive_minimum = 0, maximum = 10000)]
+    #[serde(default)]
     area_m2: Field,
     /// -5 to 200; `null` clears it.
     #[schema(value_type = Option<i64>, minimum = -5, maximum = 200)]
@@ -129,5 +131,34 @@ impl<'a> From<&'a Room> for RoomResponse<'a> {
             floor: room.floor.map(Floor::value),
             description: room.description.as_ref().map(RoomDescription::as_str),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::extract::json::parse_value;
+
+    fn object(value: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+        match value {
+            serde_json::Value::Object(map) => map,
+            _ => unreachable!("an object literal"),
+        }
+    }
+
+    #[test]
+    fn a_room_patch_without_area_is_accepted() {
+        let patch = parse_value::<RoomPatchBody>(object(json!({"name": "Study"}))).expect("a valid patch");
+        assert_eq!(patch.area, None);
+        assert_eq!(patch.name.as_ref().map(RoomName::as_str), Some("Study"));
+    }
+
+    #[test]
+    fn a_room_without_area_names_the_field_with_the_others() {
+        let errors = parse_value::<RoomBody>(object(json!({"kind": "hall"}))).expect_err("invalid");
+        let fields: Vec<&str> = errors.iter().map(|error| error.field.as_str()).collect();
+        assert_eq!(fields, ["name", "kind", "area_m2"]);
     }
 }
