@@ -99,7 +99,11 @@ mod tests {
     use super::*;
 
     fn tags(value: &str) -> Vec<(bool, String)> {
-        entity_tags(value).unwrap().into_iter().map(|tag| (tag.weak, tag.opaque.to_owned())).collect()
+        entity_tags(value)
+            .expect("a list of tags")
+            .into_iter()
+            .map(|tag| (tag.weak, tag.opaque.to_owned()))
+            .collect()
     }
 
     #[test]
