@@ -48,6 +48,9 @@ export REALTY_DATABASE_URL="sqlite://$work/realty.db" REALTY_BIND="127.0.0.1:$po
 # Cheap hashing: schemathesis signs up and logs in hundreds of times, and
 # the hash's cost is not what is tested here.
 export REALTY_HASH_MEMORY_KIB=1024 REALTY_HASH_ITERATIONS=1
+# No rate limit: one client sends thousands of requests a minute on purpose
+# (the limiter has tests of its own, in tests/api/operations.rs).
+export REALTY_RATE_LIMIT_PER_SEC=0
 pid=""
 cleanup() {
     if [ -n "$pid" ]; then

@@ -879,6 +879,31 @@ async fn without_the_header_every_post_creates(app: TestApp) {
     assert_eq!(properties_of(&app, &owner).await.len(), 2);
 }
 
+/// The key concerns the creations only: a read or an unknown method on a
+/// creation's path, with a key already used, is answered as without it.
+async fn a_key_on_another_method_than_post_is_ignored(app: TestApp) {
+    let owner = app.user("cy").await;
+    let key = new_key();
+    let created = create_property(&app, &owner, &key, &property_body("Kept")).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+
+    let read = |method: reqwest::Method| {
+        app.request(method, "/properties").bearer_auth(&owner.token).header("idempotency-key", &key).send()
+    };
+    let page = read(reqwest::Method::GET).await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.headers().get(REPLAYED).is_none(), "a read is never replayed");
+    let page: Value = page.json().await.unwrap();
+    assert!(page["items"].is_array(), "the page itself: {page}");
+    for method in [reqwest::Method::PUT, reqwest::Method::from_bytes(b"TRACE").unwrap()] {
+        let answer = read(method.clone()).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::METHOD_NOT_ALLOWED, "{method}");
+    }
+    let again = read(reqwest::Method::GET).await.unwrap();
+    assert_eq!(again.status(), StatusCode::OK, "a read under the key is not kept either");
+    assert!(again.headers().get(REPLAYED).is_none());
+}
+
 async fn an_invalid_creation_is_kept_under_its_key_so_its_correction_needs_a_new_key(app: TestApp) {
     let owner = app.user("bea").await;
     let key = new_key();
@@ -943,6 +968,7 @@ crate::on_every_backend!(
     a_malformed_idempotency_key_without_a_token_is_a_401,
     an_oversized_streamed_body_with_a_key_is_a_413,
     without_the_header_every_post_creates,
+    a_key_on_another_method_than_post_is_ignored,
     an_invalid_creation_is_kept_under_its_key_so_its_correction_needs_a_new_key,
     ready_and_health_answer_200_on_a_healthy_database,
 );

@@ -8,7 +8,7 @@
 
 use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use realty_domain::ports::{Claim, StoredResponse};
@@ -31,6 +31,11 @@ const KEPT_HEADERS: [HeaderName; 3] = [header::LOCATION, header::ETAG, header::C
 const MAX_KEPT_BODY: usize = 1024 * 1024;
 
 pub(crate) async fn idempotent(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    // A route layer wraps every method of its paths, the reads and the 405
+    // of an unknown method included: only the creations are concerned.
+    if request.method() != Method::POST {
+        return next.run(request).await;
+    }
     let Some(raw) = request.headers().get(IDEMPOTENCY_KEY) else {
         return next.run(request).await;
     };
