@@ -154,32 +154,13 @@ impl Properties {
     where
         F: Fn(&Property) -> Result<Edit> + Send + Sync + 'static,
     {
-        let (actor, decide) = (*actor, Arc::new(decide));
-        self.locked_edit(id, || {
-            let (decide, precondition) = (Arc::clone(&decide), precondition.clone());
-            Box::new(move |property| {
-                authz::ensure_can_edit_property(&actor, property)?;
-                precondition.check(property.version)?;
-                decide(property)
-            })
-        })
-        .await
-    }
-
-    /// The repository's locked edit with the decision `decision` makes, run
-    /// a second time when the first lost its connection after deciding
-    /// (nothing was written then: see [`realty_domain::EditInterrupted`]).
-    /// A restart of the database thus costs the writer nothing; the second
-    /// decision is made on the property as it is by then, since another
-    /// writer may have changed it meanwhile.
-    pub(crate) async fn locked_edit(&self, id: PropertyId, decision: impl Fn() -> Decide) -> Result<Edited> {
-        match self.properties.edit(id, decision()).await {
-            Err(error) if error.is_interrupted_edit() => {
-                tracing::warn!(property_id = id.0, "edit interrupted after its decision; deciding again");
-                self.properties.edit(id, decision()).await
-            }
-            outcome => outcome,
-        }
+        let actor = *actor;
+        let checked: Decide = Box::new(move |property| {
+            authz::ensure_can_edit_property(&actor, property)?;
+            precondition.check(property.version)?;
+            decide(property)
+        });
+        self.properties.edit(id, checked).await
     }
 
     /// A builder of this write's audit entry, stamped now.

@@ -2,8 +2,6 @@
 //! write changes the property's version, which the answer carries so that
 //! a client can chain `If-Match` writes without a re-read.
 
-use std::sync::Arc;
-
 use realty_domain::{
     Action, Actor, Changes, DomainError, Edit, Floor, NewRoom, Precondition, PropertyChange, PropertyId,
     Room, RoomDescription, RoomId, RoomUpdate, Version,
@@ -132,17 +130,14 @@ impl Properties {
     where
         F: Fn(&Room) -> Result<Edit> + Send + Sync + 'static,
     {
-        let (actor, decide) = (*actor, Arc::new(decide));
-        self.locked_edit(id, || {
-            let (decide, precondition) = (Arc::clone(&decide), precondition.clone());
-            Box::new(move |property: &realty_domain::Property| {
-                let room = property.room(room_id).ok_or(ROOM_NOT_FOUND)?;
-                realty_domain::authz::ensure_can_edit_property(&actor, property)?;
-                precondition.check(property.version)?;
-                decide(room)
-            })
-        })
-        .await
+        let actor = *actor;
+        let checked: realty_domain::Decide = Box::new(move |property: &realty_domain::Property| {
+            let room = property.room(room_id).ok_or(ROOM_NOT_FOUND)?;
+            realty_domain::authz::ensure_can_edit_property(&actor, property)?;
+            precondition.check(property.version)?;
+            decide(room)
+        });
+        self.properties.edit(id, checked).await
     }
 }
 

@@ -426,47 +426,31 @@ async fn the_history_of_a_missing_property_is_not_found() {
     assert!(matches!(result, Err(DomainError::NotFound { resource: "property" })), "got {result:?}");
 }
 
-// ======================================================================= interrupted edits
+// ======================================================================= decided again
 
-/// The repository's edit lost its connection after deciding, wrote nothing
-/// and said so: the use case decides again, on the property as the second
-/// edit hands it over (here another writer's rename came in between).
+/// The repository decides again when its first attempt lost its connection
+/// (see `Decide`): each time on the property it hands over. Here another
+/// writer made the same rename in between, so the second decision keeps.
 #[tokio::test]
-async fn an_edit_interrupted_after_its_decision_is_decided_again_on_the_current_property() {
+async fn a_decision_run_again_decides_on_the_property_it_is_given() {
     let mut mocks = PropertiesMocks::new();
-    let mut sequence = mockall::Sequence::new();
-    mocks.properties.expect_edit().times(1).in_sequence(&mut sequence).returning(|_, decide| {
-        decide(&property()).unwrap();
-        Err(DomainError::unavailable(realty_domain::EditInterrupted))
-    });
     let renamed = Property { name: PropertyName::parse("Renamed meanwhile").unwrap(), ..property() };
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = std::sync::Arc::clone(&seen);
-    mocks.properties.expect_edit().times(1).in_sequence(&mut sequence).returning(move |_, decide| {
-        let edit = decide(&renamed)?;
-        *sink.lock().unwrap() = Some(edit);
-        Ok(realty_domain::Edited { property: Some(property()), room: None })
-    });
-    let properties = mocks.build();
-    let update =
-        PropertyUpdate { description: Some(Description::parse("New").unwrap()), ..Default::default() };
-
-    properties.update(&actor(OWNER), PROPERTY_ID, Precondition::None, Ok(update)).await.unwrap();
-
-    let Some(Edit::Apply { audit, .. }) = seen.lock().unwrap().take() else { panic!("decided again") };
-    assert_eq!(changed_fields(&audit.changes), ["description"]);
-}
-
-#[tokio::test]
-async fn an_edit_interrupted_twice_is_unavailable() {
-    let mut mocks = PropertiesMocks::new();
-    mocks.properties.expect_edit().times(2).returning(|_, decide| {
-        decide(&property()).unwrap();
-        Err(DomainError::unavailable(realty_domain::EditInterrupted))
+    mocks.properties.expect_edit().times(1).returning(move |_, decide| {
+        let mut seen = sink.lock().unwrap();
+        seen.push(decide(&property())?);
+        seen.push(decide(&renamed)?);
+        Ok(realty_domain::Edited { property: Some(renamed.clone()), room: None })
     });
     let properties = mocks.build();
 
-    let result = properties.update(&actor(OWNER), PROPERTY_ID, Precondition::None, Ok(rename("Twice"))).await;
+    properties
+        .update(&actor(OWNER), PROPERTY_ID, Precondition::None, Ok(rename("Renamed meanwhile")))
+        .await
+        .unwrap();
 
-    assert!(matches!(result, Err(DomainError::Unavailable(_))), "got {result:?}");
+    let seen = seen.lock().unwrap();
+    assert!(matches!(seen[0], Edit::Apply { .. }), "the first attempt renames: {:?}", seen[0]);
+    assert_eq!(seen[1], Edit::Keep, "the second sees the rename done");
 }

@@ -126,9 +126,9 @@ pub trait PropertyRepository: Send + Sync {
     /// `NotFound` when the property does not exist (`decide` is not called);
     /// whatever `decide` returns (nothing is written); `NotFound` for a room
     /// the change names that is not the property's; `Invalid` naming
-    /// `property_type` for an unknown type; `Unavailable`, with
-    /// [`crate::EditInterrupted`] as its source when the connection was lost
-    /// after `decide` ran and nothing was written (the caller may edit again).
+    /// `property_type` for an unknown type; `Unavailable` when storage
+    /// fails (`decide` may then have run on a transaction that was rolled
+    /// back: see [`crate::Decide`]).
     async fn edit(&self, id: PropertyId, decide: Decide) -> Result<Edited, DomainError>;
 }
 

@@ -17,8 +17,8 @@ use diesel::{ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper};
 use diesel_async::RunQueryDsl;
 use realty_domain::ports::PropertyRepository;
 use realty_domain::{
-    AuditEntry, Decide, DomainError, Edit, EditInterrupted, Edited, NewProperty, NewRoom, Page, Property,
-    PropertyChange, PropertyId, PropertyQuery, Resource, ResourceId, Room, RoomId,
+    AuditEntry, Decide, DomainError, Edit, Edited, NewProperty, NewRoom, Page, Property, PropertyChange,
+    PropertyId, PropertyQuery, Resource, ResourceId, Room, RoomId,
 };
 
 use crate::connection::{Database, in_transaction, on_connection};
@@ -152,11 +152,8 @@ impl PropertyRepository for Database {
 
     #[tracing::instrument(skip_all, level = "debug", fields(property_id = id.0))]
     async fn edit(&self, id: PropertyId, decide: Decide) -> Result<Edited, DomainError> {
-        // The decision runs at most once: if the first attempt lost its
-        // connection before reaching it, the retry still has it; if after,
-        // the retry can only say so (the caller may decide again).
-        let mut decide = Some(decide);
-        let decide = &mut decide;
+        // A retry after a lost connection decides again, on what it locks.
+        let decide = &decide;
         on_connection!(self, |conn| async {
             in_transaction!(conn, async {
                 let locked = diesel::update(properties::table.find(id.0))
@@ -170,7 +167,6 @@ impl PropertyRepository for Database {
                 };
                 let rooms = rooms_of(&[id.0]).select(RoomRow::as_select()).load(conn).await?;
                 let current = locked.into_domain(in_creation_order(rooms)?)?;
-                let decide = decide.take().ok_or_else(|| DomainError::unavailable(EditInterrupted))?;
                 let (change, audit) = match decide(&current)? {
                     Edit::Keep => return Ok(Edited { property: Some(current), room: None }),
                     Edit::Apply { change, audit } => (change, audit),

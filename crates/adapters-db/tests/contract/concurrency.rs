@@ -32,7 +32,7 @@ async fn racing_edits_through_two_handles_all_apply_and_lose_no_increment(t: Tes
                     .strip_prefix("Counter ")
                     .and_then(|count| count.parse().ok())
                     .ok_or_else(|| DomainError::internal("the name holds no counter"))?;
-                Ok(Edit::Apply { change: rename(&format!("Counter {}", seen + 1)), audit: entry })
+                Ok(Edit::Apply { change: rename(&format!("Counter {}", seen + 1)), audit: entry.clone() })
             });
             PropertyRepository::edit(&db, counter.id, decide)
                 .await

@@ -136,7 +136,7 @@ async fn editing_a_missing_property_is_not_found_without_calling_the_decision(t:
         PropertyId(404),
         Box::new(move |_| {
             *called_by_decision.lock().expect("the lock is not poisoned") = true;
-            Ok(Edit::Apply { change: PropertyChange::Delete, audit: entry })
+            Ok(Edit::Apply { change: PropertyChange::Delete, audit: entry.clone() })
         }),
     )
     .await;

@@ -438,7 +438,12 @@ pub async fn apply(
     change: PropertyChange,
     audit: AuditEntry,
 ) -> Result<Edited, DomainError> {
-    PropertyRepository::edit(db, id, Box::new(move |_| Ok(Edit::Apply { change, audit }))).await
+    PropertyRepository::edit(
+        db,
+        id,
+        Box::new(move |_| Ok(Edit::Apply { change: change.clone(), audit: audit.clone() })),
+    )
+    .await
 }
 
 /// An edit that applies `change` only if the current version is `version`
@@ -455,7 +460,7 @@ pub async fn apply_if(
         id,
         Box::new(move |current| {
             Precondition::OneOf(vec![version]).check(current.version)?;
-            Ok(Edit::Apply { change, audit })
+            Ok(Edit::Apply { change: change.clone(), audit: audit.clone() })
         }),
     )
     .await

@@ -60,25 +60,11 @@ pub enum Edit {
 /// Decides a write given the property as it is now: checks rights,
 /// precondition and content, and says what to change. Runs while the
 /// property is locked against other writers, so what it saw is what the
-/// change applies to.
-pub type Decide = Box<dyn FnOnce(&Property) -> Result<Edit, DomainError> + Send>;
-
-/// The source of the `Unavailable` an edit ends with when its connection was
-/// lost after `decide` had run but before anything was committed: nothing
-/// was written, and the decision is spent. The caller may run the edit again
-/// with a new decision, made on the property as it is by then (another
-/// writer may have changed it meanwhile, so the old one may no longer hold).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("the database connection was lost after the edit was decided; nothing was written")]
-pub struct EditInterrupted;
-
-impl DomainError {
-    /// Whether this is an edit that was interrupted after its decision
-    /// ([`EditInterrupted`]), which may be run again.
-    pub fn is_interrupted_edit(&self) -> bool {
-        matches!(self, Self::Unavailable(source) if source.is::<EditInterrupted>())
-    }
-}
+/// change applies to. It may run more than once: when the connection is
+/// lost before anything was committed, the repository edits again on a new
+/// connection, and decides again on the property as it is by then (another
+/// writer may have changed it meanwhile).
+pub type Decide = Box<dyn Fn(&Property) -> Result<Edit, DomainError> + Send + Sync>;
 
 /// The outcome of an edit.
 #[derive(Debug, Clone, PartialEq)]

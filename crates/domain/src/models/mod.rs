@@ -11,7 +11,7 @@ mod text;
 mod user;
 
 pub use audit::{Action, AuditEntry, AuditEvent, Change, Changes, FieldValue, Resource, ResourceId};
-pub use edit::{Decide, Edit, EditInterrupted, Edited, Precondition, PropertyChange};
+pub use edit::{Decide, Edit, Edited, Precondition, PropertyChange};
 pub use property::{
     City, CityKey, Description, NewProperty, Property, PropertyId, PropertyName, PropertyUpdate, Summary,
     Version,
