@@ -363,6 +363,105 @@ impl RoomRow {
     }
 }
 
+/// A property's rooms as one column of its row, in id order, read from the
+/// `rooms` index on `(property_id, id)`. Selected next to a property's
+/// columns, it makes a property with its rooms one row, so a whole page is
+/// one statement (and one snapshot), without the property's columns
+/// repeated on every room's row as a join would.
+///
+/// Each backend builds the column its cheapest way: PostgreSQL an array of
+/// row values, sent in binary (a JSON aggregate costs its server about
+/// twice as much CPU per page: BENCHMARKS.md, "One statement per page");
+/// SQLite, which has neither, a JSON array (`json_array` prints a double
+/// with 17 significant digits, so it reads back as the same number).
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId, diesel::expression::ValidGrouping)]
+pub(crate) struct PropertyRooms;
+
+/// The SQL type of [`PropertyRooms`]: `record[]` on PostgreSQL, JSON text
+/// on SQLite.
+#[derive(Debug, Clone, Copy, diesel::sql_types::SqlType, diesel::query_builder::QueryId)]
+#[diesel(postgres_type(oid = 2287, array_oid = 0))]
+#[diesel(sqlite_type(name = "Text"))]
+pub(crate) struct RoomList;
+
+/// One room of [`PropertyRooms`]: id, name, kind, area, floor, description.
+type RoomFields = (i64, String, String, f64, Option<i32>, Option<String>);
+
+/// The value of [`PropertyRooms`].
+#[derive(Debug, diesel::deserialize::FromSqlRow)]
+pub(crate) struct StoredRooms(Vec<RoomFields>);
+
+impl StoredRooms {
+    /// The rooms of property `id`.
+    pub(crate) fn into_domain(self, id: i64) -> Result<Vec<Room>, DomainError> {
+        self.0
+            .into_iter()
+            .map(|(room_id, name, kind, area_m2, floor, description)| {
+                RoomRow { id: room_id, property_id: id, name, kind, area_m2, floor, description }
+                    .into_domain()
+            })
+            .collect()
+    }
+}
+
+impl Expression for PropertyRooms {
+    type SqlType = RoomList;
+}
+
+impl AppearsOnTable<properties::table> for PropertyRooms {}
+impl SelectableExpression<properties::table> for PropertyRooms {}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for PropertyRooms {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        out.push_sql(
+            "ARRAY(SELECT ROW(r.id, r.name, r.kind, r.area_m2, r.floor, r.description) \
+             FROM rooms r WHERE r.property_id = properties.id ORDER BY r.id)",
+        );
+        Ok(())
+    }
+}
+
+impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for PropertyRooms {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::sqlite::Sqlite>,
+    ) -> QueryResult<()> {
+        out.push_sql(
+            "(SELECT json_group_array(json_array(r.id, r.name, r.kind, r.area_m2, r.floor, r.description) \
+             ORDER BY r.id) FROM rooms r WHERE r.property_id = properties.id)",
+        );
+        Ok(())
+    }
+}
+
+impl diesel::deserialize::FromSql<RoomList, diesel::pg::Pg> for StoredRooms {
+    fn from_sql(value: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        type Fields = diesel::sql_types::Record<(
+            BigInt,
+            Text,
+            Text,
+            diesel::sql_types::Double,
+            diesel::sql_types::Nullable<diesel::sql_types::Integer>,
+            diesel::sql_types::Nullable<Text>,
+        )>;
+        let rooms =
+            <Vec<RoomFields> as diesel::deserialize::FromSql<diesel::sql_types::Array<Fields>, _>>::from_sql(
+                value,
+            )?;
+        Ok(Self(rooms))
+    }
+}
+
+impl diesel::deserialize::FromSql<RoomList, diesel::sqlite::Sqlite> for StoredRooms {
+    fn from_sql(value: diesel::sqlite::SqliteValue<'_, '_, '_>) -> diesel::deserialize::Result<Self> {
+        let json = <String as diesel::deserialize::FromSql<Text, diesel::sqlite::Sqlite>>::from_sql(value)?;
+        Ok(Self(serde_json::from_str(&json)?))
+    }
+}
+
 insert_rows! {
     /// A room to insert.
     NewRoomRow<'a> into rooms {

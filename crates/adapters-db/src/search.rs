@@ -43,15 +43,18 @@ macro_rules! ordered_by {
 
 pub(crate) use ordered_by;
 
-/// The page of properties `$query` (a `&PropertyQuery`) asks for, with one
-/// row more than its limit (to tell whether another page follows).
+/// The page of properties `$query` (a `&PropertyQuery`) asks for, each
+/// row a property with its rooms (see `PropertyRooms`), with one row more than
+/// its limit (to tell whether another page follows).
 macro_rules! property_page {
     ($query:expr) => {{
     use ::diesel::prelude::*;
     use $crate::schema::{properties, property_words};
     use ::realty_domain::{SortKey, SortValue};
     let query: &::realty_domain::PropertyQuery = $query;
-    let mut page = properties::table.select($crate::rows::PropertyRow::as_select()).into_boxed();
+    let mut page = properties::table
+        .select(($crate::rows::PropertyRow::as_select(), $crate::rows::PropertyRooms))
+        .into_boxed();
     if !query.cities.is_empty() {
         page = page.filter(properties::city_key.eq_any(query.cities.iter().map(|key| key.as_str())));
     }

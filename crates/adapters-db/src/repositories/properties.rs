@@ -10,8 +10,6 @@
 //! property or its rooms goes through that lock, so writers run one after
 //! the other and each decides on the state the last one left.
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use diesel::{ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper};
 use diesel_async::RunQueryDsl;
@@ -25,8 +23,8 @@ use crate::connection::{Database, in_transaction, on_connection};
 use crate::errors::{OnWrite, Writing};
 use crate::multi_insert::MultiInsert;
 use crate::rows::{
-    NewAuditRow, NewPropertyRow, NewRoomRow, PropertyRow, PropertyState, PropertyWordRow, RoomChanges,
-    RoomRow,
+    NewAuditRow, NewPropertyRow, NewRoomRow, PropertyRooms, PropertyRow, PropertyState, PropertyWordRow,
+    RoomChanges, RoomRow, StoredRooms,
 };
 use crate::schema::{properties, property_words, rooms};
 use crate::search;
@@ -95,57 +93,31 @@ impl PropertyRepository for Database {
         })
     }
 
-    /// One statement, the property joined with its rooms: one round trip
-    /// and one snapshot, so the rooms are exactly those of the version
-    /// returned (measured in BENCHMARKS.md, "GET by id"). No ORDER BY: the
-    /// rooms are sorted here, which spares the database a sort node.
+    /// One statement, one row: the property with its rooms (`PropertyRooms`).
     #[tracing::instrument(skip_all, level = "debug", fields(property_id = id.0))]
     async fn find(&self, id: PropertyId) -> Result<Option<Property>, DomainError> {
         on_connection!(self, |conn| async {
-            let rows: Vec<(PropertyRow, Option<RoomRow>)> = properties::table
-                .left_join(rooms::table)
-                .filter(properties::id.eq(id.0))
-                .select((PropertyRow::as_select(), Option::<RoomRow>::as_select()))
-                .load(conn)
-                .await?;
-            let mut rows = rows.into_iter();
-            let Some((property, first_room)) = rows.next() else {
-                return Ok(None);
-            };
-            let rooms = first_room.into_iter().chain(rows.filter_map(|(_, room)| room)).collect();
-            Ok(Some(property.into_domain(in_creation_order(rooms)?)?))
+            let row: Option<(PropertyRow, StoredRooms)> = properties::table
+                .find(id.0)
+                .select((PropertyRow::as_select(), PropertyRooms))
+                .get_result(conn)
+                .await
+                .optional()?;
+            Ok(row.map(with_rooms).transpose()?)
         })
     }
 
-    /// One statement for the page (with one row more than asked, to know
-    /// whether another follows) and one for the rooms of all its properties,
-    /// whatever the page size. The filters and the keyset are in
-    /// `search::properties`.
+    /// One statement for the whole page, whatever its size: the properties
+    /// with their rooms, one row more than asked (to know whether another
+    /// page follows). The filters and the keyset are in `search`.
     #[tracing::instrument(skip_all, level = "debug", fields(sort = query.sort.as_str(), limit = query.limit))]
     async fn list(&self, query: &PropertyQuery) -> Result<Page<Property>, DomainError> {
         let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
         on_connection!(self, |conn| async {
-            let mut rows: Vec<PropertyRow> = search::property_page!(query).load(conn).await?;
+            let mut rows: Vec<(PropertyRow, StoredRooms)> = search::property_page!(query).load(conn).await?;
             let more = rows.len() > limit;
             rows.truncate(limit);
-
-            let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-            let room_rows: Vec<RoomRow> = if ids.is_empty() {
-                Vec::new()
-            } else {
-                rooms_of(&ids).select(RoomRow::as_select()).load(conn).await?
-            };
-            let mut rooms_by_property: HashMap<i64, Vec<Room>> = HashMap::with_capacity(rows.len());
-            for room in room_rows {
-                rooms_by_property.entry(room.property_id).or_default().push(room.into_domain()?);
-            }
-            let items = rows
-                .into_iter()
-                .map(|row| {
-                    let rooms = rooms_by_property.remove(&row.id).unwrap_or_default();
-                    row.into_domain(rooms)
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+            let items = rows.into_iter().map(with_rooms).collect::<Result<Vec<_>, _>>()?;
             Ok(Page { items, more })
         })
     }
@@ -253,6 +225,12 @@ fn stored_rooms(id: PropertyId, rooms: &[NewRoom], mut ids: Vec<i64>) -> Vec<Roo
 /// on bound values per statement.
 fn word_rows(id: PropertyId, words: &std::collections::BTreeSet<String>) -> Vec<PropertyWordRow<'_>> {
     words.iter().map(|word| PropertyWordRow { property_id: id.0, word }).collect()
+}
+
+/// A property from its row and its rooms' column.
+fn with_rooms((row, rooms): (PropertyRow, StoredRooms)) -> Result<Property, DomainError> {
+    let rooms = rooms.into_domain(row.id)?;
+    row.into_domain(rooms)
 }
 
 /// Converts a property's room rows, sorted by id (a join promises no order).

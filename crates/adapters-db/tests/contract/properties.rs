@@ -2,11 +2,12 @@
 
 use realty_domain::ports::{AuditLog, PropertyRepository};
 use realty_domain::{
-    Action, DomainError, Floor, PropertyId, PropertyQuery, Resource, ResourceId, RoomKind, Version,
+    Action, DomainError, Floor, PropertyId, PropertyQuery, Resource, ResourceId, RoomDescription, RoomKind,
+    Version,
 };
 
 use crate::fixture::{
-    TestDb, contract_tests, creation_audits, new_property, query, register, room, room_of, words,
+    TestDb, contract_tests, create, creation_audits, new_property, query, register, room, room_of, words,
 };
 
 contract_tests!(
@@ -15,6 +16,7 @@ contract_tests!(
     creating_with_an_unknown_type_is_invalid_naming_property_type_and_writes_nothing,
     a_failed_room_insert_leaves_no_property_rooms_words_or_events_behind,
     finding_an_unknown_property_is_none,
+    rooms_read_back_exactly_whatever_their_text_and_numbers,
 );
 
 async fn creating_a_property_stores_it_with_its_rooms_in_creation_order(t: TestDb) {
@@ -153,4 +155,25 @@ async fn finding_an_unknown_property_is_none(t: TestDb) {
     let found = PropertyRepository::find(&t.db, PropertyId(404)).await.expect("the find runs");
 
     assert_eq!(found, None, "an unknown id finds nothing");
+}
+
+/// A page reads a property's rooms as one JSON column the database builds:
+/// text that JSON escapes (quotes, backslashes, slashes, characters beyond
+/// the BMP) and doubles without a short decimal form must come back as
+/// they were written, through `find` and through a page alike.
+async fn rooms_read_back_exactly_whatever_their_text_and_numbers(t: TestDb) {
+    let owner = register(&t.db, "owner@example.com").await;
+    let mut odd = room_of(RoomKind::Office, r#"Den "north" \ back/side 🏠 çà"#, 0.1 + 0.2);
+    odd.floor = Some(Floor::parse(-5).expect("a valid floor"));
+    odd.description = Some(RoomDescription::parse("Line one\nline two, tab\there and é").expect("valid"));
+    let rooms = vec![odd, room("Tiny", 1e-7), room("Huge", 9_999.999_999_999_9), room("Plain", 12.0)];
+    let created = create(&t.db, new_property(owner.id, "Odd rooms", "Lyon", "house", rooms)).await;
+
+    let found = PropertyRepository::find(&t.db, created.id).await.expect("a read").expect("found");
+    let page = PropertyRepository::list(&t.db, &query(10)).await.expect("a page");
+
+    assert_eq!(found.rooms, created.rooms, "find");
+    let listed = page.items.iter().find(|property| property.id == created.id).expect("on the page");
+    assert_eq!(listed.rooms, created.rooms, "page");
+    assert_eq!(found.rooms[0].area.value().to_bits(), (0.1_f64 + 0.2).to_bits(), "the exact double");
 }
