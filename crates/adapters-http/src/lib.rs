@@ -33,7 +33,7 @@ use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 
-pub use state::{AppState, Readiness, ServiceInfo};
+pub use state::{AppState, Readiness, ServiceInfo, Shared};
 
 /// HTTP settings of the service.
 #[derive(Debug, Clone)]

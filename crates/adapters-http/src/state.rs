@@ -26,9 +26,28 @@ pub struct ServiceInfo {
     pub database: &'static str,
 }
 
-/// The router's shared state: cheap to clone (everything behind `Arc`).
+/// The router's state: one `Arc`, cloned by every layer and handler that
+/// takes it (a dozen reference counts per clone, when it was a struct of
+/// `Arc`s, showed in the profile of a page: BENCHMARKS.md).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] shares.
+pub struct Shared {
     pub accounts: Accounts,
     pub properties: Properties,
     pub property_types: PropertyTypes,
@@ -43,6 +62,12 @@ pub struct AppState {
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("info", &self.info).finish_non_exhaustive()
+        self.0.fmt(f)
+    }
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").field("info", &self.info).finish_non_exhaustive()
     }
 }

@@ -21,7 +21,7 @@ mod fixture {
     use axum::http::{HeaderMap, Method, Request, StatusCode, header};
     use chrono::{DateTime, NaiveDate, Utc};
     use realty_adapters_http::metrics::Metrics;
-    use realty_adapters_http::{AppState, HttpConfig, Readiness, ServiceInfo, router};
+    use realty_adapters_http::{AppState, HttpConfig, Readiness, ServiceInfo, Shared, router};
     use realty_app::{Accounts, Idempotency, LoginPolicy, Properties, PropertyTypes};
     use realty_domain::ports::{
         MockAuditLog, MockClock, MockIdempotencyStore, MockLoginThrottle, MockPasswordHasher,
@@ -89,7 +89,7 @@ mod fixture {
             clock.expect_today().returning(|| now().date_naive());
             let clock = Arc::new(clock);
             let info = ServiceInfo { name: "realty", version: "0.0.0", database: "mock" };
-            let state = AppState {
+            let state = AppState::new(Shared {
                 accounts: Accounts::new(
                     Arc::new(self.users),
                     Arc::new(self.hasher),
@@ -106,7 +106,7 @@ mod fixture {
                 info,
                 rate_limiter: None,
                 trusted_proxies: Arc::from([]),
-            };
+            });
             let config = HttpConfig { body_limit_bytes: BODY_LIMIT, ..HttpConfig::default() };
             router(state, &config).api
         }

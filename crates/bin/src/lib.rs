@@ -16,7 +16,7 @@ use realty_adapters_db::{Database, DbError};
 use realty_adapters_http::auth::{Argon2Hasher, HashCost, PasetoTokens, TokenKeyError};
 use realty_adapters_http::metrics::{Gauge, Metrics, NamedGauge};
 use realty_adapters_http::rate_limit::RateLimiter;
-use realty_adapters_http::{AppState, Readiness, ServiceInfo};
+use realty_adapters_http::{AppState, Readiness, ServiceInfo, Shared};
 use realty_app::{Accounts, Idempotency, LoginPolicy, Properties, PropertyTypes};
 use realty_domain::DomainError;
 use realty_domain::ports::Clock;
@@ -136,7 +136,7 @@ impl Application {
         };
         let rate_limiter = RateLimiter::new(&settings.rate_limit).map(Arc::new);
         let metrics = Arc::new(Metrics::new(&info, gauges(&services, rate_limiter.as_ref())));
-        let state = AppState {
+        let state = AppState::new(Shared {
             accounts: services.accounts.clone(),
             properties: services.properties.clone(),
             property_types: services.property_types.clone(),
@@ -146,7 +146,7 @@ impl Application {
             metrics,
             rate_limiter: rate_limiter.clone(),
             trusted_proxies: settings.rate_limit.trusted_proxies.clone().into(),
-        };
+        });
         let routers = realty_adapters_http::router(state, &settings.http);
         let listener = bind(settings.bind).await?;
         let metrics_listener = match settings.metrics_bind {

@@ -1,6 +1,6 @@
 //! Login: credentials in, bearer token out.
 
-use axum::Json;
+use super::Json;
 use axum::extract::State;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;

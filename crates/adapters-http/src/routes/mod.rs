@@ -11,9 +11,10 @@ pub mod property_types;
 pub mod rooms;
 pub mod users;
 
+use std::cell::RefCell;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use axum::Json;
+use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -42,4 +43,38 @@ fn conditional(headers: &HeaderMap, etag: HeaderValue, body: impl Serialize) -> 
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
     }
     (StatusCode::OK, [(header::ETAG, etag)], Json(body)).into_response()
+}
+
+/// A JSON answer, like axum's `Json`, but written into a buffer kept by the
+/// thread and then copied once into a body of the exact size: axum's starts
+/// at 128 bytes and doubles, eight reallocations and copies for a page of
+/// 20 properties (about 24 kB), which showed in its profile.
+struct Json<T>(T);
+
+/// Bound on what a thread keeps between answers.
+const KEPT_BUFFER: usize = 256 * 1024;
+
+thread_local! {
+    static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        let written = BUFFER.with_borrow_mut(|buffer| {
+            buffer.clear();
+            let written =
+                serde_json::to_writer(&mut *buffer, &self.0).map(|()| Bytes::copy_from_slice(buffer));
+            if buffer.capacity() > KEPT_BUFFER {
+                *buffer = Vec::new();
+            }
+            written
+        });
+        match written {
+            Ok(body) => {
+                ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
+            }
+            // Only a type with a failing `Serialize` gets here; ours have none.
+            Err(error) => crate::error::ApiError::internal(error).into_response(),
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! Operational routes: liveness, readiness, build information and metrics.
 
-use axum::Json;
+use super::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;

@@ -1,7 +1,7 @@
 //! Properties: browse and search (anyone), describe and edit (owners and
 //! admins), and the audit history.
 
-use axum::Json;
+use super::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

@@ -1,6 +1,6 @@
 //! The catalogue of property types: everyone reads, admins write.
 
-use axum::Json;
+use super::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};

@@ -2,7 +2,7 @@
 //! them. Every answer carries the property's ETag, the new one after a
 //! write, so that a client can chain `If-Match` writes without a re-read.
 
-use axum::Json;
+use super::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};

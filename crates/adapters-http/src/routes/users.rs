@@ -1,6 +1,6 @@
 //! Accounts: sign-up, profiles and the admin directory.
 
-use axum::Json;
+use super::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
