@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use openmetrics_parser::{MetricsExposition, PrometheusType, PrometheusValue};
 use realty::Settings;
+use realty_adapters_http::MetricsRoute;
 use realty_adapters_http::rate_limit::{RateLimitConfig, parse_trusted_proxies};
 use reqwest::header::HeaderMap;
 use reqwest::{Response, StatusCode};
@@ -208,7 +209,7 @@ async fn metrics_move_to_their_own_listener_when_asked(app: TestApp) {
     let apart = app
         .another_instance_with(|settings| {
             settings.metrics_bind = Some("127.0.0.1:0".parse().unwrap());
-            settings.http.metrics_apart = true;
+            settings.http.metrics = MetricsRoute::Apart;
         })
         .await;
     let metrics_address = apart.metrics_address.clone().expect("a metrics listener");
@@ -230,6 +231,19 @@ async fn metrics_move_to_their_own_listener_when_asked(app: TestApp) {
     );
     let others = apart.client.get(format!("{metrics_address}/health")).send().await.unwrap();
     assert_eq!(others.status(), StatusCode::NOT_FOUND, "the metrics listener serves nothing else");
+}
+
+async fn metrics_turned_off_are_neither_served_nor_documented(app: TestApp) {
+    let off = app.another_instance_with(|settings| settings.http.metrics = MetricsRoute::Off).await;
+
+    let scrape = off.get("/metrics").send().await.unwrap();
+    let document: Value = off.get("/openapi.json").send().await.unwrap().json().await.unwrap();
+    let health = off.get("/health").send().await.unwrap();
+
+    assert_problem(scrape, StatusCode::NOT_FOUND).await;
+    assert!(document["paths"].get("/metrics").is_none(), "an operation that is not served");
+    assert!(document["paths"].get("/health").is_some());
+    assert_eq!(health.status(), StatusCode::OK, "the rest is served as before");
 }
 
 // ---------------------------------------------------------------------------
@@ -943,6 +957,7 @@ crate::on_every_backend!(
     a_throttled_login_moves_the_throttled_logins_counter,
     a_rate_limited_request_moves_the_rate_limited_counter,
     metrics_move_to_their_own_listener_when_asked,
+    metrics_turned_off_are_neither_served_nor_documented,
     a_client_past_its_burst_gets_a_429_problem_with_retry_after,
     every_answer_of_a_limited_route_carries_the_rate_limit_fields,
     two_users_have_separate_buckets_from_one_address,

@@ -47,9 +47,21 @@ pub struct HttpConfig {
     pub body_stall_timeout: Duration,
     /// Origins allowed by CORS; empty means no CORS headers at all.
     pub cors_origins: Vec<HeaderValue>,
-    /// Serve `/metrics` on a router of its own (another listener) instead
-    /// of the main one, which then answers 404 for it.
-    pub metrics_apart: bool,
+    /// Where `/metrics` is served.
+    pub metrics: MetricsRoute,
+}
+
+/// Where `/metrics` is served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MetricsRoute {
+    /// On the main router.
+    #[default]
+    Main,
+    /// On a router of its own (another listener); the main one answers 404.
+    Apart,
+    /// Nowhere: nothing is recorded (the benchmark measures what metrics
+    /// cost this way).
+    Off,
 }
 
 impl Default for HttpConfig {
@@ -59,7 +71,7 @@ impl Default for HttpConfig {
             request_timeout: Duration::from_secs(30),
             body_stall_timeout: Duration::from_secs(10),
             cors_origins: Vec::new(),
-            metrics_apart: false,
+            metrics: MetricsRoute::Main,
         }
     }
 }
@@ -130,9 +142,10 @@ pub fn router(state: AppState, config: &HttpConfig) -> Routers {
     // it keeps to them once merged.
     let idempotent_creations = creations()
         .route_layer(axum_middleware::from_fn_with_state(state.clone(), middleware::idempotency::idempotent));
-    let (api, mut document) = api_routes(idempotent_creations, !config.metrics_apart).split_for_parts();
+    let (api, mut document) =
+        api_routes(idempotent_creations, config.metrics == MetricsRoute::Main).split_for_parts();
     let (metrics_route, metrics_document) = routes::ops::metrics_router().split_for_parts();
-    if config.metrics_apart {
+    if config.metrics == MetricsRoute::Apart {
         // Documented all the same: the operation is the service's, on another listener.
         document.merge(metrics_document);
     }
@@ -151,7 +164,7 @@ pub fn router(state: AppState, config: &HttpConfig) -> Routers {
         ))
         .route_layer(axum_middleware::from_fn(middleware::remember_route))
         .fallback(|| async { StatusCode::NOT_FOUND });
-    let metrics = config.metrics_apart.then(|| {
+    let metrics = (config.metrics == MetricsRoute::Apart).then(|| {
         let metrics = metrics_route
             .with_state(state.clone())
             .route_layer(axum_middleware::from_fn(middleware::remember_route))

@@ -44,8 +44,10 @@ impl std::fmt::Debug for NamedGauge {
     }
 }
 
-/// The recorder of one service instance.
-pub struct Metrics {
+/// The recorder of one service instance, or none when metrics are off.
+pub struct Metrics(Option<Recording>);
+
+struct Recording {
     recorder: PrometheusRecorder,
     handle: PrometheusHandle,
     gauges: Vec<(&'static str, Vec<Label>, Gauge)>,
@@ -53,7 +55,8 @@ pub struct Metrics {
 
 impl std::fmt::Debug for Metrics {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Metrics").field("gauges", &self.gauges.len()).finish_non_exhaustive()
+        let gauges = self.0.as_ref().map(|recording| recording.gauges.len());
+        f.debug_struct("Metrics").field("gauges", &gauges).finish_non_exhaustive()
     }
 }
 
@@ -66,7 +69,7 @@ impl Metrics {
             .unwrap_or_else(|_| PrometheusBuilder::new())
             .build_recorder();
         let handle = recorder.handle();
-        let metrics = Self {
+        let metrics = Self(Some(Recording {
             recorder,
             handle,
             gauges: gauges
@@ -77,7 +80,7 @@ impl Metrics {
                     (gauge.name, labels, gauge.read)
                 })
                 .collect(),
-        };
+        }));
         let build = [("version", info.version), ("database", info.database)];
         metrics.gauge("realty_build_info", &build).set(1.0);
         // Counters without labels are exposed at 0 from the start: a series
@@ -88,8 +91,16 @@ impl Metrics {
         metrics
     }
 
+    /// Metrics that record nothing.
+    pub fn off() -> Self {
+        Self(None)
+    }
+
     /// Counts one answered request and its latency.
     pub fn request(&self, method: &str, route: &str, status: u16, latency: Duration) {
+        if self.0.is_none() {
+            return;
+        }
         let status = status.to_string();
         let labels = [("method", method), ("route", route), ("status", status.as_str())];
         self.counter("http_requests_total", &labels).increment(1);
@@ -107,25 +118,32 @@ impl Metrics {
         self.counter(RATE_LIMITED, &[]).increment(1);
     }
 
-    /// The text exposition of every metric.
+    /// The text exposition of every metric (empty when off).
     pub fn render(&self) -> String {
-        for (name, labels, read) in &self.gauges {
+        let Some(recording) = &self.0 else { return String::new() };
+        for (name, labels, read) in &recording.gauges {
             let key = Key::from_parts(*name, labels.clone());
-            self.recorder.register_gauge(&key, &METADATA).set(read());
+            recording.recorder.register_gauge(&key, &METADATA).set(read());
         }
-        self.handle.render()
+        recording.handle.render()
     }
 
     fn counter(&self, name: &'static str, labels: &[(&'static str, &str)]) -> metrics::Counter {
-        self.recorder.register_counter(&key(name, labels), &METADATA)
+        self.0.as_ref().map_or_else(metrics::Counter::noop, |recording| {
+            recording.recorder.register_counter(&key(name, labels), &METADATA)
+        })
     }
 
     fn histogram(&self, name: &'static str, labels: &[(&'static str, &str)]) -> metrics::Histogram {
-        self.recorder.register_histogram(&key(name, labels), &METADATA)
+        self.0.as_ref().map_or_else(metrics::Histogram::noop, |recording| {
+            recording.recorder.register_histogram(&key(name, labels), &METADATA)
+        })
     }
 
     fn gauge(&self, name: &'static str, labels: &[(&'static str, &str)]) -> metrics::Gauge {
-        self.recorder.register_gauge(&key(name, labels), &METADATA)
+        self.0.as_ref().map_or_else(metrics::Gauge::noop, |recording| {
+            recording.recorder.register_gauge(&key(name, labels), &METADATA)
+        })
     }
 }
 

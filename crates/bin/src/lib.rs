@@ -16,7 +16,7 @@ use realty_adapters_db::{Database, DbError};
 use realty_adapters_http::auth::{Argon2Hasher, HashCost, PasetoTokens, TokenKeyError};
 use realty_adapters_http::metrics::{Gauge, Metrics, NamedGauge};
 use realty_adapters_http::rate_limit::RateLimiter;
-use realty_adapters_http::{AppState, Readiness, ServiceInfo, Shared};
+use realty_adapters_http::{AppState, MetricsRoute, Readiness, ServiceInfo, Shared};
 use realty_app::{Accounts, Idempotency, LoginPolicy, Properties, PropertyTypes};
 use realty_domain::DomainError;
 use realty_domain::ports::Clock;
@@ -135,7 +135,11 @@ impl Application {
             database: services.db.backend(),
         };
         let rate_limiter = RateLimiter::new(&settings.rate_limit).map(Arc::new);
-        let metrics = Arc::new(Metrics::new(&info, gauges(&services, rate_limiter.as_ref())));
+        let metrics = Arc::new(if settings.http.metrics == MetricsRoute::Off {
+            Metrics::off()
+        } else {
+            Metrics::new(&info, gauges(&services, rate_limiter.as_ref()))
+        });
         let state = AppState::new(Shared {
             accounts: services.accounts.clone(),
             properties: services.properties.clone(),

@@ -10,10 +10,10 @@ use std::time::Duration;
 use axum::http::HeaderValue;
 use clap::{Args, ValueEnum};
 use realty_adapters_db::PoolOptions;
-use realty_adapters_http::HttpConfig;
 use realty_adapters_http::auth::{HashCost, generate_key};
 use realty_adapters_http::rate_limit::{RateLimitConfig, parse_trusted_proxies};
 use realty_adapters_http::server::ServerConfig;
+use realty_adapters_http::{HttpConfig, MetricsRoute};
 use realty_app::LoginPolicy;
 use secrecy::SecretString;
 
@@ -119,6 +119,10 @@ pub struct ServeArgs {
     #[arg(long, env = "REALTY_METRICS_BIND")]
     pub metrics_bind: Option<SocketAddr>,
 
+    /// Record and serve metrics (`false`: no /metrics, nothing recorded).
+    #[arg(long, env = "REALTY_METRICS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub metrics: bool,
+
     /// Largest request body in bytes (larger: 413).
     #[arg(long, env = "REALTY_BODY_LIMIT_BYTES", default_value_t = 1024 * 1024)]
     pub body_limit_bytes: usize,
@@ -171,6 +175,8 @@ pub enum ConfigError {
     ZeroTimeout(&'static str),
     #[error("could not generate a token key: {0}")]
     KeyGeneration(String),
+    #[error("REALTY_METRICS_BIND is set but REALTY_METRICS is false")]
+    MetricsOff,
 }
 
 /// The database to open, resolved.
@@ -278,7 +284,12 @@ impl ServeArgs {
                 request_timeout: seconds(self.request_timeout_secs, "REALTY_REQUEST_TIMEOUT_SECS")?,
                 body_stall_timeout: seconds(self.body_stall_timeout_secs, "REALTY_BODY_STALL_TIMEOUT_SECS")?,
                 cors_origins,
-                metrics_apart: self.metrics_bind.is_some(),
+                metrics: match (self.metrics, self.metrics_bind) {
+                    (false, None) => MetricsRoute::Off,
+                    (false, Some(_)) => return Err(ConfigError::MetricsOff),
+                    (true, None) => MetricsRoute::Main,
+                    (true, Some(_)) => MetricsRoute::Apart,
+                },
             },
             server: ServerConfig {
                 max_connections,
