@@ -2,9 +2,10 @@
 //! buffer.
 //!
 //! Decision: at most one hash per core but one runs at a time, each thread
-//! hashing into the buffer it allocated once; logins queue (the request
-//! timeout bounds the wait) instead of taking every core and a fresh 19 MiB
-//! each, as they did on tokio's blocking pool. The threads keep the normal
+//! hashing into the buffer it allocated once; logins queue instead of
+//! taking every core and a fresh 19 MiB each, as they did on tokio's
+//! blocking pool. The queue has a cap ([`MAX_PENDING`]): past it a login is
+//! a 503 at once rather than a wait a client would give up on. The threads keep the normal
 //! priority. The measurements behind both choices are in BENCHMARKS.md
 //! ("Password hashing on dedicated threads").
 
@@ -17,6 +18,10 @@ use argon2::{Algorithm, Argon2, Block, Params, Version};
 use async_trait::async_trait;
 use realty_domain::ports::PasswordHasher;
 use realty_domain::{DomainError, Password, PasswordHash};
+
+/// Hashes queued or running at most, per hashing thread: at a few tens of
+/// milliseconds a hash, the last one waits about a second.
+pub const MAX_PENDING: usize = 32;
 
 /// The argon2id cost. `Default` is OWASP's recommended minimum
 /// (19 MiB, 2 passes, 1 lane), which is also argon2's default.
@@ -37,8 +42,9 @@ impl Default for HashCost {
 #[derive(Clone)]
 pub struct Argon2Hasher {
     jobs: mpsc::Sender<Job>,
-    /// Hashes queued or running, for the metrics.
+    /// Hashes queued or running (for the metrics), at most `max_pending`.
     pending: Arc<AtomicUsize>,
+    max_pending: usize,
     /// A hash of a random password, verified against for unknown emails so
     /// that they cost as much as a wrong password.
     decoy: Arc<PasswordHash>,
@@ -79,7 +85,12 @@ impl Argon2Hasher {
 
         let mut workspace = Workspace::new(params);
         let decoy = workspace.hash(uuid::Uuid::new_v4().to_string().as_bytes()).map_err(hash_error)?;
-        Ok(Self { jobs, pending: Arc::new(AtomicUsize::new(0)), decoy: Arc::new(PasswordHash::new(decoy)) })
+        Ok(Self {
+            jobs,
+            pending: Arc::new(AtomicUsize::new(0)),
+            max_pending: MAX_PENDING * threads,
+            decoy: Arc::new(PasswordHash::new(decoy)),
+        })
     }
 
     /// Hashes waiting for a hashing thread or running on one.
@@ -87,28 +98,49 @@ impl Argon2Hasher {
         self.pending.load(Ordering::Relaxed)
     }
 
-    /// Queues `work` for a hashing thread and waits for its result.
+    /// Queues `work` for a hashing thread and waits for its result;
+    /// `Unavailable` at once when the queue is full.
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Workspace) -> T + Send + 'static,
     ) -> Result<T, DomainError> {
+        let slot = QueueSlot::take(&self.pending, self.max_pending)
+            .ok_or_else(|| DomainError::unavailable("too many password checks are waiting"))?;
         let (reply, result) = tokio::sync::oneshot::channel();
         let span = tracing::debug_span!(parent: tracing::Span::current(), "argon2");
-        let pending = Arc::clone(&self.pending);
         let job: Job = Box::new(move |workspace| {
             // The request gave up while queued (client gone, timeout): its
             // hash would be CPU spent for nobody.
-            if !reply.is_closed() {
-                let _ = reply.send(span.in_scope(|| work(workspace)));
+            let outcome = (!reply.is_closed()).then(|| span.in_scope(|| work(workspace)));
+            // Off the count before the answer, so whoever gets it finds the
+            // queue as it is.
+            drop(slot);
+            if let Some(outcome) = outcome {
+                let _ = reply.send(outcome);
             }
-            pending.fetch_sub(1, Ordering::Relaxed);
         });
-        self.pending.fetch_add(1, Ordering::Relaxed);
-        self.jobs.send(job).map_err(|_| {
-            self.pending.fetch_sub(1, Ordering::Relaxed);
-            DomainError::internal("the password hashing threads have stopped")
-        })?;
+        self.jobs
+            .send(job)
+            .map_err(|_| DomainError::internal("the password hashing threads have stopped"))?;
         result.await.map_err(|_| DomainError::internal("a password hashing thread dropped its job"))
+    }
+}
+
+/// A job's place in the queue, given back when dropped: once it ran, or if
+/// it panicked or was never sent.
+struct QueueSlot(Arc<AtomicUsize>);
+
+impl QueueSlot {
+    fn take(pending: &Arc<AtomicUsize>, max: usize) -> Option<Self> {
+        let taken =
+            pending.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| (n < max).then_some(n + 1));
+        taken.ok().map(|_| Self(Arc::clone(pending)))
+    }
+}
+
+impl Drop for QueueSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -311,5 +343,31 @@ mod tests {
         for check in checks {
             assert!(check.await.expect("task").expect("verify"));
         }
+    }
+
+    /// Far more checks at once than the queue holds: those past the cap are
+    /// refused at once, the others all come back.
+    #[tokio::test]
+    async fn past_its_cap_the_queue_refuses_at_once() {
+        let costly = HashCost { memory_kib: 8 * 1024, iterations: 2 };
+        let hasher = Argon2Hasher::new(costly).expect("hasher");
+        let password = Password::parse("a long enough password").expect("valid password");
+        let hash = hasher.hash(&password).await.expect("hash");
+        let many = 3 * hasher.max_pending;
+
+        let mut checks = tokio::task::JoinSet::new();
+        for _ in 0..many {
+            let (hasher, password, hash) = (hasher.clone(), password.clone(), hash.clone());
+            checks.spawn(async move { hasher.verify(&password, &hash).await });
+        }
+        let outcomes = checks.join_all().await;
+
+        let refused =
+            outcomes.iter().filter(|outcome| matches!(outcome, Err(DomainError::Unavailable(_)))).count();
+        let verified = outcomes.iter().filter(|outcome| matches!(outcome, Ok(true))).count();
+        assert_eq!(refused + verified, many, "nothing else: {outcomes:?}");
+        assert!(verified >= hasher.max_pending, "the queue's worth is served: {verified}");
+        assert!(refused >= many - hasher.max_pending - 8, "the rest is refused: {refused}");
+        assert_eq!(hasher.queue_depth(), 0, "nothing left queued");
     }
 }
