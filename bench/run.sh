@@ -1,48 +1,71 @@
 #!/usr/bin/env bash
 # realty's benchmark, in one command: bench/run.sh
 #
-# Builds the release binary, creates a fresh PostgreSQL database, seeds it
-# (`realty seed --properties N`), starts `realty serve` on it as in
-# production (prod profile, a token key from `realty keygen`, logs at warn)
-# and measures, with wrk, throughput and p50/p99 latency at 1, 16 and 64
+# Builds the release binary (or takes REALTY_BIN), creates a fresh PostgreSQL
+# database, seeds it (`realty seed --properties N`), starts `realty serve` on
+# it as in production (prod profile, a token key from `realty keygen`, logs at
+# warn, rate limiting off: one load generator is one client) and measures,
+# with wrk, throughput, p50/p99 latency and CPU per request at 1, 16 and 64
 # connections of:
 #   GET /properties/{id}             random seeded ids
 #   GET /properties?city=…&limit=20  random seeded city
-#   POST /properties                 authenticated, one room
-#   PATCH /properties/{id}           authenticated, If-Match (see lua/patch.lua)
+#   POST /properties                 authenticated (an admin), one room
+#   PATCH /properties/{id}           authenticated (an admin), If-Match (see lua/patch.lua)
 #   POST /auth/token                 right password (argon2id: CPU bound)
-# the same SQL as the two GET routes directly through pgbench (the ratio
-# API req/s ÷ pgbench tps is the API's overhead over the database), reads
-# alone versus reads during a login storm, the service's peak RSS (VmHWM)
-# per run, the seed time, and EXPLAIN (ANALYZE) of the GET routes' SQL.
+# and, by phase (PHASES):
+#   plans     the SQL realty sends for each GET measured here, captured from
+#             PostgreSQL's own log with its parameters and executed plan
+#             (auto_explain) on an instance with one connection; the run
+#             fails its "no sequential scan" target if a plan scans
+#             properties or rooms (explain.txt, plans.json; bench/plans.py)
+#   reads     the two GET routes at each concurrency
+#   pgbench   right after each read point, the very statements of `plans`
+#             through pgbench (-M prepared): realty's overhead over the database
+#   search    every sort and every single filter of GET /properties, and a
+#             two-word q, at SEARCH_CONNECTIONS, against the city page
+#   overhead  GET by id with metrics and rate limiting on (limits too high to
+#             refuse anything) versus both off, alternating, ROUNDS each
+#   writes, storm (reads alone versus during a login storm), login
+# plus the service's peak RSS (VmHWM) per run and the seed time; then
+# summary.md (tables and targets, bench/summarize.py) and plots
+# (bench/plot.py, PNG files in the results).
 #
 # Settings (environment variables):
-#   PROPERTIES=10000        properties to seed (4 rooms each)
+#   PROPERTIES=10000        properties to seed (1 to 10 rooms, 5 on average)
 #   DURATION=10             seconds per measured point
 #   CONNECTIONS="1 16 64"   concurrency levels
+#   SEARCH_CONNECTIONS=16   concurrency of the search and overhead phases
+#   ROUNDS=3                rounds of the overhead phase (on, off, on, off…)
 #   STORM_CONNECTIONS=16    reads' concurrency in the login-storm comparison
 #   STORM_LOGIN_CONNECTIONS=16  logins' concurrency during the storm
-#   PHASES="reads pgbench writes storm login"  what to measure (always in
-#                           this order: argon2's memory stays with the
-#                           process, so the login phases come last and the
-#                           RSS of the others is their own; pgbench runs
-#                           right after each read point, and needs reads)
-#   MAX_OTHER_PCT=10 ATTEMPTS=3  a read or pgbench point during which other
-#                           processes used more than 10% of the CPU is
+#   PHASES="plans reads pgbench search overhead writes storm login"  what to
+#                           measure (always in this order: argon2's memory
+#                           stays with the process, so the login phases come
+#                           last and the RSS of the others is their own;
+#                           pgbench needs plans and reads)
+#   MAX_OTHER_PCT=10 ATTEMPTS=3  a read, search or pgbench point during which
+#                           other processes used more than 10% of the CPU is
 #                           measured again, up to 3 attempts
-#   PG_URL=postgres://postgres@127.0.0.1:5432  server (a role that may CREATE DATABASE)
+#   PG_URL=postgres://postgres@127.0.0.1:5432  server (a superuser: the plans
+#                           phase sets log_statement and auto_explain on the
+#                           bench database, and resets them)
+#   PG_LOG                  that server's log file (default: from pg_lsclusters)
 #   DB_NAME=realty_bench_<PROPERTIES>  dropped and created afresh
-#   PORT=18080              where realty listens (127.0.0.1)
+#   PORT=18080              where realty listens (127.0.0.1; the plans
+#                           instance uses PORT+1)
 #   WRK_THREADS=2           wrk and pgbench threads (at most one per connection)
 #   WARMUP=2                seconds of unrecorded load before the read runs
 #   POOL_SIZE               REALTY_DB_POOL_SIZE for the service (its default if unset)
+#   REALTY_BIN              a realty binary to measure instead of building
+#                           one (to compare builds: bench/plot.py --compare)
 #   OUT=bench/results/<UTC time>-<PROPERTIES>  where results go
 #   CARGO_TARGET_DIR        as usual (default: target/)
 #
 # Needs: cargo, wrk, pgbench and psql (Debian: wrk, and postgresql-15 for
-# PostgreSQL 15's pgbench; postgresql-client-common's wrapper picks it),
-# curl, python3, GNU time (/usr/bin/time). Everything runs on this machine, against
-# 127.0.0.1 only, and every load run is bounded by DURATION.
+# PostgreSQL 15's pgbench and auto_explain), curl, python3 (plots: it
+# installs matplotlib into target/bench-venv from PyPI), GNU time
+# (/usr/bin/time). Everything runs on this machine, against 127.0.0.1 only,
+# and every load run is bounded by DURATION.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -52,14 +75,17 @@ DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-"1 16 64"}
 STORM_CONNECTIONS=${STORM_CONNECTIONS:-16}
 STORM_LOGIN_CONNECTIONS=${STORM_LOGIN_CONNECTIONS:-16}
-PHASES=${PHASES:-"reads pgbench writes storm login"}
+SEARCH_CONNECTIONS=${SEARCH_CONNECTIONS:-16}
+ROUNDS=${ROUNDS:-3}
+PHASES=${PHASES:-"plans reads pgbench search overhead writes storm login"}
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432}
 DB_NAME=${DB_NAME:-realty_bench_${PROPERTIES}}
 PORT=${PORT:-18080}
 WRK_THREADS=${WRK_THREADS:-2}
 OUT=${OUT:-$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)-${PROPERTIES}}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-BIN=$CARGO_TARGET_DIR/release/realty
+BIN=${REALTY_BIN:-$CARGO_TARGET_DIR/release/realty}
+PG_LOG=${PG_LOG:-$(pg_lsclusters -h 2>/dev/null | awk -v port="$(python3 -c 'import sys, urllib.parse; print(urllib.parse.urlparse(sys.argv[1]).port or 5432)' "$PG_URL")" '$3 == port {print $7}')}
 BASE=http://127.0.0.1:$PORT
 DB_URL=$PG_URL/$DB_NAME
 export BENCH_LUA=$HERE/lua
@@ -91,13 +117,17 @@ log "results in $OUT"
   echo "pgbench: $(pgbench --version)"
   echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "environment passed to realty: $(env | grep -E '^(MALLOC_|GLIBC_TUNABLES|LD_PRELOAD|TOKIO_)' | tr '\n' ' ')"
-  echo "settings: PROPERTIES=$PROPERTIES DURATION=$DURATION CONNECTIONS='$CONNECTIONS' PHASES='$PHASES' WRK_THREADS=$WRK_THREADS POOL_SIZE=${POOL_SIZE:-default}"
+  echo "settings: PROPERTIES=$PROPERTIES DURATION=$DURATION CONNECTIONS='$CONNECTIONS' SEARCH_CONNECTIONS=$SEARCH_CONNECTIONS PHASES='$PHASES' WRK_THREADS=$WRK_THREADS POOL_SIZE=${POOL_SIZE:-default}"
+  echo "realty: ${REALTY_BIN:-built from $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?')}"
 } >"$OUT/machine.txt"
 cat "$OUT/machine.txt" >&2
 
 # ------------------------------------------------------------ build
-log "building the release binary"
-(cd "$ROOT" && cargo build --release --locked -p realty)
+if [[ -z "${REALTY_BIN:-}" ]]; then
+  log "building the release binary"
+  (cd "$ROOT" && cargo build --release --locked -p realty)
+fi
+echo "realty version: $("$BIN" --version)" >>"$OUT/machine.txt"
 
 # ------------------------------------------------------------ database
 log "creating database $DB_NAME"
@@ -109,11 +139,16 @@ export REALTY_PROFILE=prod
 export REALTY_DATABASE_URL=$DB_URL
 export REALTY_LOG=warn
 export REALTY_BIND=127.0.0.1:$PORT
+# One load generator is one client: the rate limit would refuse it.
+export REALTY_RATE_LIMIT_PER_SEC=0
 REALTY_TOKEN_KEY=$("$BIN" keygen)
 export REALTY_TOKEN_KEY
 if [[ -n "${POOL_SIZE:-}" ]]; then export REALTY_DB_POOL_SIZE=$POOL_SIZE; fi
 
 "$BIN" migrate
+ADMIN_EMAIL=bench-admin@loadtest.example
+ADMIN_PASSWORD=bench-admin-password
+REALTY_ADMIN_PASSWORD=$ADMIN_PASSWORD "$BIN" create-admin "$ADMIN_EMAIL" >/dev/null
 log "seeding $PROPERTIES properties"
 seed_start=$(date +%s.%N)
 "$BIN" seed --properties "$PROPERTIES" | tee "$OUT/seed.txt"
@@ -135,48 +170,104 @@ cat >"$OUT/seed.json" <<EOF
 EOF
 log "$(cat "$OUT/seed.json")"
 
-# The seeded ids, and each seeded city's key with the ids of its first page
-# (what the list route returns; the pgbench list scripts bind them).
 read -r MIN_ID MAX_ID < <(psql "$DB_URL" -qAtX -F ' ' -c 'SELECT min(id), max(id) FROM properties')
-mapfile -t CITY_KEYS < <(psql "$DB_URL" -qAtX -c 'SELECT city_key FROM properties GROUP BY city_key ORDER BY city_key')
-declare -a CITY_IDS
-for k in "${!CITY_KEYS[@]}"; do
-  CITY_IDS[k]=$(psql "$DB_URL" -qAtX -v key="${CITY_KEYS[k]}" <<'EOF'
-SELECT '{' || string_agg(id::text, ',' ORDER BY id DESC) || '}'
-FROM (SELECT id FROM properties WHERE city_key = :'key' ORDER BY id DESC LIMIT 20) AS page;
-EOF
-  )
-done
+MID_ID=$(((MIN_ID + MAX_ID) / 2))
+OWNER_ID=$(psql "$DB_URL" -qAtX -c "SELECT id FROM users WHERE email = 'owner0@loadtest.example'")
+# An instant a tenth of the way back through the seed's year of updates.
+SINCE=$(psql "$DB_URL" -qAtX -c "SELECT to_char((max(updated_at) - (max(updated_at) - min(updated_at)) / 10) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM properties")
 
-# ------------------------------------------------------------ plans
-log "EXPLAIN (ANALYZE, BUFFERS) of the GET routes' statements"
-mid_id=$(((MIN_ID + MAX_ID) / 2))
-psql "$DB_URL" -qX -v id="$mid_id" -v city="${CITY_KEYS[0]}" -v ids="${CITY_IDS[0]}" \
-  -f "$HERE/sql/explain.sql" >"$OUT/explain.txt"
-if grep -Eq 'Seq Scan on (properties|rooms)' "$OUT/explain.txt"; then
-  log "WARNING: a sequential scan on properties or rooms (see $OUT/explain.txt)"
-  echo '{"seq_scan": true}' >"$OUT/explain.json"
-else
-  echo '{"seq_scan": false}' >"$OUT/explain.json"
-fi
+# ------------------------------------------------------------ what is read
+# Every GET measured here, as label<TAB>path; the plans phase captures each
+# one's SQL and plan, the read and search phases load them with paths.lua.
+mkdir -p "$OUT/paths"
+# Ten of the seeded cities, spelled as entered (accents, capitals, hyphens)
+# so that the city-key folding is exercised.
+CITIES=(Paris Lyon Saint-%C3%89tienne Marseille Nice Bordeaux Lille Nantes %C3%8Ele-de-R%C3%A9 Aix-en-Provence)
+: >"$OUT/paths/list_city.txt"
+for city in "${CITIES[@]}"; do echo "/properties?city=$city&limit=20" >>"$OUT/paths/list_city.txt"; done
+SEARCHES=(
+  "sort=-created_at" "sort=created_at" "sort=-updated_at" "sort=updated_at"
+  "sort=-total_area_m2" "sort=total_area_m2" "sort=-room_count" "sort=room_count"
+  "city=Paris&city=Lyon" "type=villa" "owner_id=$OWNER_ID"
+  "min_rooms=8" "max_rooms=2" "min_area=150" "max_area=40" "min_bedrooms=4"
+  "has=garage" "has=balcony&has=garage" "q=sunny%20park" "updated_since=$SINCE"
+)
+# search-<query with = and & as _, a descending sort's "-" as desc_>
+search_label() { printf 'search-%s' "$(sed 's/=-/=desc_/g' <<<"$1" | tr -c 'a-zA-Z0-9_\n' '_' | sed 's/__*/_/g; s/_$//')"; }
+{
+  printf 'get_by_id\t/properties/%s\n' "$MID_ID"
+  for k in "${!CITIES[@]}"; do printf 'list_city_%s\t/properties?city=%s&limit=20\n' "$k" "${CITIES[k]}"; done
+  for query in "${SEARCHES[@]}"; do
+    label=$(search_label "$query")
+    echo "/properties?$query&limit=20" >"$OUT/paths/$label.txt"
+    printf '%s\t/properties?%s&limit=20\n' "$label" "$query"
+  done
+} >"$OUT/probes.tsv"
 
 # ------------------------------------------------------------ the service
-log "starting realty on $BASE"
-"$BIN" serve 2>"$OUT/realty.log" &
-PID=$!
-cleanup() {
-  if kill -0 "$PID" 2>/dev/null; then
+PID=""
+# start_service [VAR=VALUE…]: realty serve on $BASE with these settings on
+# top of the exported ones; waits until it is ready.
+start_service() {
+  log "starting realty on $BASE $*"
+  env "$@" "$BIN" serve 2>>"$OUT/realty.log" &
+  PID=$!
+  for _ in $(seq 1 100); do
+    curl -fs "$BASE/ready" >/dev/null 2>&1 && return 0
+    kill -0 "$PID" 2>/dev/null || die "realty exited (see $OUT/realty.log)"
+    sleep 0.2
+  done
+  die "realty is not ready (see $OUT/realty.log)"
+}
+stop_service() {
+  if [[ -n "$PID" ]] && kill -0 "$PID" 2>/dev/null; then
     kill -TERM "$PID" 2>/dev/null || true
     wait "$PID" 2>/dev/null || true
   fi
+  PID=""
+}
+reset_logging() {
+  psql "$PG_URL/postgres" -qX -c "ALTER DATABASE \"$DB_NAME\" RESET ALL" >/dev/null 2>&1 || true
+}
+cleanup() {
+  stop_service
+  reset_logging
 }
 trap cleanup EXIT
-for _ in $(seq 1 100); do
-  curl -fs "$BASE/ready" >/dev/null 2>&1 && break
-  kill -0 "$PID" 2>/dev/null || die "realty exited (see $OUT/realty.log)"
-  sleep 0.2
-done
-curl -fs "$BASE/ready" >/dev/null || die "realty is not ready (see $OUT/realty.log)"
+
+# ------------------------------------------------------------ plans
+if has_phase plans; then
+  [[ -r "$PG_LOG" ]] || die "cannot read PostgreSQL's log (PG_LOG=$PG_LOG)"
+  log "plans: capturing each GET's statements and plans from $PG_LOG"
+  # For new sessions of this database only; reset before anything is measured.
+  psql "$PG_URL/postgres" -qX -v ON_ERROR_STOP=1 \
+    -c "ALTER DATABASE \"$DB_NAME\" SET log_statement = 'all'" \
+    -c "ALTER DATABASE \"$DB_NAME\" SET log_parameter_max_length = -1" \
+    -c "ALTER DATABASE \"$DB_NAME\" SET session_preload_libraries = 'auto_explain'" \
+    -c "ALTER DATABASE \"$DB_NAME\" SET auto_explain.log_min_duration = 0" \
+    -c "ALTER DATABASE \"$DB_NAME\" SET auto_explain.log_analyze = on" \
+    -c "ALTER DATABASE \"$DB_NAME\" SET auto_explain.log_buffers = on"
+  main_base=$BASE
+  BASE=http://127.0.0.1:$((PORT + 1))
+  start_service REALTY_BIND="127.0.0.1:$((PORT + 1))" REALTY_DB_POOL_SIZE=1
+  plans_ok=0
+  python3 "$HERE/plans.py" "$BASE" "$PG_LOG" "$DB_NAME" "$OUT/probes.tsv" "$OUT" || plans_ok=$?
+  stop_service
+  reset_logging
+  BASE=$main_base
+  ((plans_ok == 0)) || die "a probe failed (see $OUT/explain.txt)"
+  python3 -c 'import json, sys
+plans = json.load(open(sys.argv[1]))
+scans = [l for l, p in plans.items() if p["seq_scan"]]
+print(json.dumps({"seq_scan": bool(scans), "with_seq_scan": scans, "statements": {l: len(p["statements"]) for l, p in plans.items()}}))' \
+    "$OUT/plans.json" >"$OUT/explain.json"
+  if grep -q '"seq_scan": true' "$OUT/explain.json"; then
+    log "WARNING: a sequential scan on properties or rooms (see $OUT/explain.txt)"
+  fi
+fi
+
+# ------------------------------------------------------------ the service
+start_service
 rss_kib() { awk -v key="$1:" '$1 == key {print $2}' "/proc/$PID/status"; }
 
 # CPU accounting of each measured run, in clock ticks: the whole machine's
@@ -221,7 +312,7 @@ echo "{\"label\":\"idle\",\"vmrss_kib\":$(rss_kib VmRSS),\"vmhwm_kib\":$(rss_kib
 
 export BENCH_TOKEN
 BENCH_TOKEN=$(curl -fs -X POST "$BASE/auth/token" -H 'content-type: application/json' \
-  -d '{"email":"loadtest@example.com","password":"demo-password"}' |
+  -d "{\"email\":\"$ADMIN_EMAIL\",\"password\":\"$ADMIN_PASSWORD\"}" |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
 
 # This machine may be shared: a read or pgbench run during which other
@@ -315,27 +406,67 @@ warm_up() {
 
 # ------------------------------------------------------------ reads and pgbench
 # Each API point is followed at once by pgbench at the same concurrency on
-# the same SQL, so that both see the same machine.
-list_args=()
-for k in "${!CITY_KEYS[@]}"; do
-  sed "s/@K@/$k/g" "$HERE/sql/list.sql.in" >"$OUT/pgbench/list_$k.sql"
-  list_args+=(-f "$OUT/pgbench/list_$k.sql" -D "city_$k=${CITY_KEYS[k]}" -D "ids_$k=${CITY_IDS[k]}")
-done
+# the statements the plans phase captured, so that both see the same machine.
+pgbench_args() { # LABEL [RANDOM_VALUE MIN MAX]: -f/-D arguments for one probe
+  local label=$1
+  shift
+  python3 "$HERE/plans.py" pgbench "$OUT/plans.json" "$label" "$OUT/pgbench/$label.sql" "$@"
+  printf -- '-f\n%s\n' "$OUT/pgbench/$label.sql"
+  sed 's/^/-D\n/' "$OUT/pgbench/$label.sql.args"
+}
+if has_phase pgbench && [[ -f "$OUT/plans.json" ]]; then
+  mapfile -t find_args < <(pgbench_args get_by_id "$MID_ID" "$MIN_ID" "$MAX_ID")
+  list_args=()
+  for k in "${!CITIES[@]}"; do
+    mapfile -t -O "${#list_args[@]}" list_args < <(pgbench_args "list_city_$k")
+  done
+fi
 if has_phase reads; then
   warm_up get_by_id.lua "$MIN_ID" "$MAX_ID"
   for c in $CONNECTIONS; do
     RETRY=1 wrk_run "get_by_id-c$c" get_by_id.lua "$c" "$MIN_ID" "$MAX_ID"
-    if has_phase pgbench; then
-      pgbench_run "get_by_id-c$c" "$c" -f "$HERE/sql/find.sql" -D "min_id=$MIN_ID" -D "max_id=$MAX_ID"
-    fi
+    if [[ -n "${find_args+set}" ]]; then pgbench_run "get_by_id-c$c" "$c" "${find_args[@]}"; fi
   done
-  warm_up list_city.lua
+  warm_up paths.lua "$OUT/paths/list_city.txt"
   for c in $CONNECTIONS; do
-    RETRY=1 wrk_run "list_city-c$c" list_city.lua "$c"
-    if has_phase pgbench; then
-      pgbench_run "list_city-c$c" "$c" "${list_args[@]}"
-    fi
+    RETRY=1 wrk_run "list_city-c$c" paths.lua "$c" "$OUT/paths/list_city.txt"
+    if [[ -n "${list_args+set}" ]]; then pgbench_run "list_city-c$c" "$c" "${list_args[@]}"; fi
   done
+fi
+
+# ------------------------------------------------------------ search
+# Each query's first page, alone, at one concurrency; the city page again
+# first, so that the comparison is made on the same minutes of the machine.
+if has_phase search; then
+  c=$SEARCH_CONNECTIONS
+  warm_up paths.lua "$OUT/paths/list_city.txt"
+  RETRY=1 wrk_run "search-base-city-c$c" paths.lua "$c" "$OUT/paths/list_city.txt"
+  for query in "${SEARCHES[@]}"; do
+    label=$(search_label "$query")
+    RETRY=1 wrk_run "$label-c$c" paths.lua "$c" "$OUT/paths/$label.txt"
+  done
+fi
+
+# ------------------------------------------------------------ overhead
+# What metrics and rate limiting cost: GET by id with both on (a limit no
+# client reaches, so every request is counted and checked, none refused)
+# versus both off, in alternating rounds on fresh processes.
+if has_phase overhead; then
+  c=$SEARCH_CONNECTIONS
+  stop_service
+  for round in $(seq 1 "$ROUNDS"); do
+    for mode in on off; do
+      if [[ $mode == on ]]; then
+        start_service REALTY_METRICS=true REALTY_RATE_LIMIT_PER_SEC=1000000000 REALTY_RATE_LIMIT_BURST=1000000000
+      else
+        start_service REALTY_METRICS=false REALTY_RATE_LIMIT_PER_SEC=0
+      fi
+      warm_up get_by_id.lua "$MIN_ID" "$MAX_ID"
+      RETRY=1 wrk_run "overhead-$mode-r$round-c$c" get_by_id.lua "$c" "$MIN_ID" "$MAX_ID"
+      stop_service
+    done
+  done
+  start_service
 fi
 
 # ------------------------------------------------------------ writes
@@ -386,4 +517,5 @@ log "stopping realty"
 cleanup
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
 python3 "$HERE/summarize.py" "$OUT" | tee "$OUT/summary.md"
+"$HERE/plot.sh" "$OUT" || log "WARNING: no plots (see above)"
 log "done: $OUT/summary.md"
