@@ -12,7 +12,7 @@ use realty_domain::{
 
 use crate::fixture::{
     TestDb, apply, apply_if, at, audit, contract_tests, create_house, found, query, register, rename, room,
-    slug,
+    slug, trail,
 };
 
 contract_tests!(
@@ -240,14 +240,11 @@ async fn deleting_removes_the_property_its_rooms_and_words_and_keeps_the_history
         None,
         "the property is gone"
     );
-    let rooms = format!("SELECT COUNT(*) AS n FROM rooms WHERE property_id = {}", house.id);
-    assert_eq!(t.count(&rooms).await, 0, "its rooms cascade");
+    assert_eq!(t.room_count(house.id).await, 0, "its rooms cascade");
     assert_eq!(t.word_count(house.id).await, 0, "its words cascade");
     let history = AuditLog::property_history(&t.db, house.id).await.expect("the history reads");
-    let trail: Vec<(Action, Resource, ResourceId)> =
-        history.iter().map(|event| (event.action, event.resource, event.resource_id.clone())).collect();
     assert_eq!(
-        trail,
+        trail(&history),
         [
             (Action::Create, Resource::Property, ResourceId::Number(house.id.0)),
             (Action::Create, Resource::Room, ResourceId::Number(house.rooms[0].id.0)),

@@ -7,7 +7,8 @@ use realty_domain::{
 };
 
 use crate::fixture::{
-    TestDb, contract_tests, create, creation_audits, new_property, query, register, room, room_of, words,
+    TestDb, contract_tests, create, creation_audits, new_property, query, register, room, room_of, trail,
+    words,
 };
 
 contract_tests!(
@@ -72,10 +73,8 @@ async fn creating_a_property_records_one_event_for_it_and_one_per_room(t: TestDb
         .expect("the property is created");
 
     let history = AuditLog::property_history(&t.db, created.id).await.expect("the history reads");
-    let trail: Vec<(Action, Resource, ResourceId)> =
-        history.iter().map(|event| (event.action, event.resource, event.resource_id.clone())).collect();
     assert_eq!(
-        trail,
+        trail(&history),
         [
             (Action::Create, Resource::Property, ResourceId::Number(created.id.0)),
             (Action::Create, Resource::Room, ResourceId::Number(created.rooms[0].id.0)),

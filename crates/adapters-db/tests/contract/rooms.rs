@@ -8,7 +8,7 @@ use realty_domain::{
 };
 
 use crate::fixture::{
-    TestDb, apply, apply_if, at, audit, contract_tests, create_house, found, query, register, room,
+    TestDb, apply, apply_if, at, audit, contract_tests, create_house, found, query, register, room, trail,
 };
 
 contract_tests!(
@@ -322,11 +322,8 @@ async fn history_lists_property_and_room_events_oldest_first(t: TestDb) {
         .expect("the room is removed");
 
     let history = AuditLog::property_history(&t.db, house.id).await.expect("the history reads");
-
-    let trail: Vec<(Action, Resource, ResourceId)> =
-        history.iter().map(|event| (event.action, event.resource, event.resource_id.clone())).collect();
     assert_eq!(
-        trail,
+        trail(&history),
         [
             (Action::Create, Resource::Property, ResourceId::Number(house.id.0)),
             (Action::Create, Resource::Room, ResourceId::Number(house.rooms[0].id.0)),

@@ -179,8 +179,7 @@ async fn deleting_a_user_removes_their_properties_rooms_and_words_but_keeps_the_
         None,
         "their properties cascade"
     );
-    let rooms = format!("SELECT COUNT(*) AS n FROM rooms WHERE property_id = {}", doomed.id);
-    assert_eq!(t.count(&rooms).await, 0, "their rooms cascade");
+    assert_eq!(t.room_count(doomed.id).await, 0, "their rooms cascade");
     assert_eq!(t.word_count(doomed.id).await, 0, "their properties' words cascade");
     let user_words = format!("SELECT COUNT(*) AS n FROM user_words WHERE user_id = {}", owner.id);
     assert_eq!(t.count(&user_words).await, 0, "their directory words cascade");
