@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment};
 use diesel::sql_types::{BigInt, Text, Timestamp};
 use realty_domain::{
     Action, AreaM2, AuditEntry, AuditEvent, BirthDate, Changes, City, Description, DomainError, Email, Floor,
@@ -401,28 +402,24 @@ impl Expression for PropertyRooms {
 impl AppearsOnTable<properties::table> for PropertyRooms {}
 impl SelectableExpression<properties::table> for PropertyRooms {}
 
-impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for PropertyRooms {
-    fn walk_ast<'b>(
-        &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
-    ) -> QueryResult<()> {
-        out.push_sql(
-            "ARRAY(SELECT ROW(r.id, r.name, r.kind, r.area_m2, r.floor, r.description) \
-             FROM rooms r WHERE r.property_id = properties.id ORDER BY r.id)",
-        );
+/// [`PropertyRooms`] on PostgreSQL: an array of row values.
+const PG_ROOMS: &str = "ARRAY(SELECT ROW(r.id, r.name, r.kind, r.area_m2, r.floor, r.description) \
+     FROM rooms r WHERE r.property_id = properties.id ORDER BY r.id)";
+
+/// [`PropertyRooms`] on SQLite: a JSON array of arrays.
+const SQLITE_ROOMS: &str = "(SELECT json_group_array(json_array(r.id, r.name, r.kind, r.area_m2, r.floor, \
+     r.description) ORDER BY r.id) FROM rooms r WHERE r.property_id = properties.id)";
+
+impl QueryFragment<diesel::pg::Pg> for PropertyRooms {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, diesel::pg::Pg>) -> QueryResult<()> {
+        out.push_sql(PG_ROOMS);
         Ok(())
     }
 }
 
-impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for PropertyRooms {
-    fn walk_ast<'b>(
-        &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::sqlite::Sqlite>,
-    ) -> QueryResult<()> {
-        out.push_sql(
-            "(SELECT json_group_array(json_array(r.id, r.name, r.kind, r.area_m2, r.floor, r.description) \
-             ORDER BY r.id) FROM rooms r WHERE r.property_id = properties.id)",
-        );
+impl QueryFragment<diesel::sqlite::Sqlite> for PropertyRooms {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, diesel::sqlite::Sqlite>) -> QueryResult<()> {
+        out.push_sql(SQLITE_ROOMS);
         Ok(())
     }
 }

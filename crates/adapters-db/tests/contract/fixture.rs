@@ -190,6 +190,11 @@ impl TestDb {
         self.count(&format!("SELECT COUNT(*) AS n FROM property_words WHERE property_id = {id}")).await
     }
 
+    /// Property `id` as `find` returns it, `None` once it is gone.
+    pub async fn property(&self, id: PropertyId) -> Option<Property> {
+        PropertyRepository::find(&self.db, id).await.expect("the find runs")
+    }
+
     /// How many rooms of property `id` are stored, counted with raw SQL.
     pub async fn room_count(&self, id: PropertyId) -> i64 {
         self.count(&format!("SELECT COUNT(*) AS n FROM rooms WHERE property_id = {id}")).await
@@ -427,6 +432,13 @@ pub async fn create(db: &Database, property: NewProperty) -> Property {
     PropertyRepository::create(db, property, entry, room_entries).await.expect("the property is created")
 }
 
+/// Registers owner@example.com and creates their house ([`create_house`]).
+pub async fn owned_house(db: &Database) -> (User, Property) {
+    let owner = register(db, "owner@example.com").await;
+    let house = create_house(db, owner.id).await;
+    (owner, house)
+}
+
 /// Creates a house in Lyon with two bedrooms.
 pub async fn create_house(db: &Database, owner: UserId) -> Property {
     create(
@@ -439,6 +451,16 @@ pub async fn create_house(db: &Database, owner: UserId) -> Property {
 /// What each event of `history` did to which resource.
 pub fn trail(history: &[AuditEvent]) -> Vec<(Action, Resource, ResourceId)> {
     history.iter().map(|event| (event.action, event.resource, event.resource_id.clone())).collect()
+}
+
+/// The [`trail`] that creating `property` leaves: the property's event,
+/// then one per room in order.
+pub fn creation_trail(property: &Property) -> Vec<(Action, Resource, ResourceId)> {
+    let rooms =
+        property.rooms.iter().map(|room| (Action::Create, Resource::Room, ResourceId::Number(room.id.0)));
+    std::iter::once((Action::Create, Resource::Property, ResourceId::Number(property.id.0)))
+        .chain(rooms)
+        .collect()
 }
 
 /// An edit whose decision applies `change`, whatever the property is.
