@@ -231,6 +231,7 @@ pub(crate) fn corrupt(what: &'static str, rule: &impl std::fmt::Display) -> Doma
 #[cfg(test)]
 mod tests {
     use diesel::result::DatabaseErrorInformation;
+    use diesel::result::DatabaseErrorKind::{ForeignKeyViolation, UniqueViolation, Unknown};
 
     use super::*;
 
@@ -272,14 +273,12 @@ mod tests {
 
     #[test]
     fn unique_email_is_a_conflict_on_both_backends() {
-        let by_name =
-            db_error(postgres(DatabaseErrorKind::UniqueViolation, "users_email_unique"), Writing::Other);
-        let by_statement = db_error(
-            sqlite(DatabaseErrorKind::UniqueViolation, "UNIQUE constraint failed: users.email"),
-            Writing::User,
-        );
+        let errors = [
+            db_error(postgres(UniqueViolation, "users_email_unique"), Writing::Other),
+            db_error(sqlite(UniqueViolation, "UNIQUE constraint failed: users.email"), Writing::User),
+        ];
 
-        for error in [by_name, by_statement] {
+        for error in errors {
             assert!(
                 matches!(&error, DomainError::Conflict(message) if message.contains("email")),
                 "{error:?}"
@@ -289,16 +288,12 @@ mod tests {
 
     #[test]
     fn missing_property_type_is_invalid_naming_the_field() {
-        let by_name = db_error(
-            postgres(DatabaseErrorKind::ForeignKeyViolation, "properties_property_type_fk"),
-            Writing::Property,
-        );
-        let by_statement = db_error(
-            sqlite(DatabaseErrorKind::ForeignKeyViolation, "FOREIGN KEY constraint failed"),
-            Writing::Property,
-        );
+        let errors = [
+            db_error(postgres(ForeignKeyViolation, "properties_property_type_fk"), Writing::Property),
+            db_error(sqlite(ForeignKeyViolation, "FOREIGN KEY constraint failed"), Writing::Property),
+        ];
 
-        for error in [by_name, by_statement] {
+        for error in errors {
             assert!(
                 matches!(&error, DomainError::Invalid(fields) if fields[0].field == "property_type"),
                 "{error:?}"
@@ -308,16 +303,15 @@ mod tests {
 
     #[test]
     fn removing_a_type_in_use_is_a_conflict_even_with_sqlites_generic_code() {
-        let by_name = db_error(
-            postgres(DatabaseErrorKind::ForeignKeyViolation, "properties_property_type_fk"),
-            Writing::PropertyTypeRemoval,
-        );
-        let by_message = db_error(
-            sqlite(DatabaseErrorKind::Unknown, "FOREIGN KEY constraint failed"),
-            Writing::PropertyTypeRemoval,
-        );
+        let errors = [
+            db_error(
+                postgres(ForeignKeyViolation, "properties_property_type_fk"),
+                Writing::PropertyTypeRemoval,
+            ),
+            db_error(sqlite(Unknown, "FOREIGN KEY constraint failed"), Writing::PropertyTypeRemoval),
+        ];
 
-        for error in [by_name, by_message] {
+        for error in errors {
             assert!(matches!(error, DomainError::Conflict(_)), "{error:?}");
         }
     }

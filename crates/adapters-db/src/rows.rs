@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment};
 use diesel::sql_types::{BigInt, Text, Timestamp};
 use realty_domain::{
     Action, AreaM2, AuditEntry, AuditEvent, BirthDate, Changes, City, Description, DomainError, Email, Floor,
@@ -200,49 +201,10 @@ impl PropertyRow {
     }
 }
 
-#[derive(Debug, Insertable)]
-#[diesel(table_name = properties, treat_none_as_default_value = false)]
-pub(crate) struct NewPropertyRow<'a> {
-    owner_id: i64,
-    name: &'a str,
-    description: &'a str,
-    property_type: &'a str,
-    city: &'a str,
-    city_key: String,
-    room_count: i32,
-    bedroom_count: i32,
-    total_area_m2: f64,
-    room_kinds: i32,
-    version: i64,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
-}
-
-impl<'a> NewPropertyRow<'a> {
-    pub(crate) fn new(property: &'a NewProperty) -> Self {
-        let at = stored(property.at);
-        let summary = property.summary();
-        Self {
-            owner_id: property.owner_id.0,
-            name: property.name.as_str(),
-            description: property.description.as_str(),
-            property_type: property.property_type.as_str(),
-            city: property.city.as_str(),
-            city_key: property.city.key().as_str().to_owned(),
-            room_count: count(summary.room_count),
-            bedroom_count: count(summary.bedroom_count),
-            total_area_m2: summary.total_area_m2,
-            room_kinds: summary.kinds.bits(),
-            version: Version::INITIAL.0,
-            created_at: at,
-            updated_at: at,
-        }
-    }
-}
-
-/// A property as an edit left it: every column a write may change, written
-/// from the in-memory result so that the row and the answer agree.
-#[derive(Debug, AsChangeset)]
+/// A property as a write leaves it: every column an edit may change, and
+/// all but the owner and creation time of a new row. One list for both, so
+/// that an insert and an update cannot disagree on how a column is written.
+#[derive(Debug, Insertable, AsChangeset)]
 #[diesel(table_name = properties)]
 pub(crate) struct PropertyState<'a> {
     name: &'a str,
@@ -258,26 +220,54 @@ pub(crate) struct PropertyState<'a> {
     updated_at: NaiveDateTime,
 }
 
+/// The text fields that a new and a stored property share.
+type Listing<'a> = (&'a PropertyName, &'a Description, &'a TypeSlug, &'a City);
+
 impl<'a> PropertyState<'a> {
+    /// Written from the in-memory result, so that the row and the answer
+    /// agree.
     pub(crate) fn of(property: &'a Property) -> Self {
-        let summary = property.summary();
-        Self::with_summary(property, &summary)
+        let Property { name, description, property_type, city, version, updated_at, .. } = property;
+        Self::new((name, description, property_type, city), &property.summary(), *version, *updated_at)
     }
 
-    pub(crate) fn with_summary(property: &'a Property, summary: &Summary) -> Self {
+    fn new(
+        (name, description, property_type, city): Listing<'a>,
+        summary: &Summary,
+        version: Version,
+        updated_at: DateTime<Utc>,
+    ) -> Self {
         Self {
-            name: property.name.as_str(),
-            description: property.description.as_str(),
-            property_type: property.property_type.as_str(),
-            city: property.city.as_str(),
-            city_key: property.city.key().as_str().to_owned(),
+            name: name.as_str(),
+            description: description.as_str(),
+            property_type: property_type.as_str(),
+            city: city.as_str(),
+            city_key: city.key().as_str().to_owned(),
             room_count: count(summary.room_count),
             bedroom_count: count(summary.bedroom_count),
             total_area_m2: summary.total_area_m2,
             room_kinds: summary.kinds.bits(),
-            version: property.version.0,
-            updated_at: stored(property.updated_at),
+            version: version.0,
+            updated_at: stored(updated_at),
         }
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = properties, treat_none_as_default_value = false)]
+pub(crate) struct NewPropertyRow<'a> {
+    owner_id: i64,
+    #[diesel(embed)]
+    state: PropertyState<'a>,
+    created_at: NaiveDateTime,
+}
+
+impl<'a> NewPropertyRow<'a> {
+    pub(crate) fn new(property: &'a NewProperty) -> Self {
+        let NewProperty { name, description, property_type, city, at, .. } = property;
+        let listing = (name, description, property_type, city);
+        let state = PropertyState::new(listing, &property.summary(), Version::INITIAL, *at);
+        Self { owner_id: property.owner_id.0, state, created_at: stored(*at) }
     }
 }
 
@@ -301,22 +291,23 @@ insert_rows! {
 }
 
 impl<'a> BulkPropertyRow<'a> {
+    /// The columns of [`NewPropertyRow`], flattened.
     pub(crate) fn new(property: &'a NewProperty) -> Self {
-        let row = NewPropertyRow::new(property);
+        let NewPropertyRow { owner_id, state, created_at } = NewPropertyRow::new(property);
         Self {
-            owner_id: row.owner_id,
-            name: row.name,
-            description: row.description,
-            property_type: row.property_type,
-            city: row.city,
-            city_key: row.city_key,
-            room_count: row.room_count,
-            bedroom_count: row.bedroom_count,
-            total_area_m2: row.total_area_m2,
-            room_kinds: row.room_kinds,
-            version: row.version,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
+            owner_id,
+            name: state.name,
+            description: state.description,
+            property_type: state.property_type,
+            city: state.city,
+            city_key: state.city_key,
+            room_count: state.room_count,
+            bedroom_count: state.bedroom_count,
+            total_area_m2: state.total_area_m2,
+            room_kinds: state.room_kinds,
+            version: state.version,
+            created_at,
+            updated_at: state.updated_at,
         }
     }
 }
@@ -411,28 +402,24 @@ impl Expression for PropertyRooms {
 impl AppearsOnTable<properties::table> for PropertyRooms {}
 impl SelectableExpression<properties::table> for PropertyRooms {}
 
-impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for PropertyRooms {
-    fn walk_ast<'b>(
-        &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
-    ) -> QueryResult<()> {
-        out.push_sql(
-            "ARRAY(SELECT ROW(r.id, r.name, r.kind, r.area_m2, r.floor, r.description) \
-             FROM rooms r WHERE r.property_id = properties.id ORDER BY r.id)",
-        );
+/// [`PropertyRooms`] on PostgreSQL: an array of row values.
+const PG_ROOMS: &str = "ARRAY(SELECT ROW(r.id, r.name, r.kind, r.area_m2, r.floor, r.description) \
+     FROM rooms r WHERE r.property_id = properties.id ORDER BY r.id)";
+
+/// [`PropertyRooms`] on SQLite: a JSON array of arrays.
+const SQLITE_ROOMS: &str = "(SELECT json_group_array(json_array(r.id, r.name, r.kind, r.area_m2, r.floor, \
+     r.description) ORDER BY r.id) FROM rooms r WHERE r.property_id = properties.id)";
+
+impl QueryFragment<diesel::pg::Pg> for PropertyRooms {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, diesel::pg::Pg>) -> QueryResult<()> {
+        out.push_sql(PG_ROOMS);
         Ok(())
     }
 }
 
-impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for PropertyRooms {
-    fn walk_ast<'b>(
-        &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::sqlite::Sqlite>,
-    ) -> QueryResult<()> {
-        out.push_sql(
-            "(SELECT json_group_array(json_array(r.id, r.name, r.kind, r.area_m2, r.floor, r.description) \
-             ORDER BY r.id) FROM rooms r WHERE r.property_id = properties.id)",
-        );
+impl QueryFragment<diesel::sqlite::Sqlite> for PropertyRooms {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, diesel::sqlite::Sqlite>) -> QueryResult<()> {
+        out.push_sql(SQLITE_ROOMS);
         Ok(())
     }
 }

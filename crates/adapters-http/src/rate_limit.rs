@@ -338,6 +338,12 @@ mod tests {
         headers
     }
 
+    /// The client of a request from `peer` with X-Forwarded-For `lines`,
+    /// behind the `trusted` proxies.
+    fn client(peer: &str, lines: &[&str], trusted: &str) -> IpAddr {
+        client_address(ip(peer), &forwarded(lines), &nets(trusted))
+    }
+
     fn user(id: i64) -> ClientKey {
         ClientKey::User(id)
     }
@@ -583,64 +589,54 @@ mod tests {
 
     #[test]
     fn the_peer_is_the_client_when_no_header_names_another() {
-        let trusted = nets("10.0.0.0/8");
-        assert_eq!(client_address(ip("10.0.0.5"), &HeaderMap::new(), &trusted), ip("10.0.0.5"));
-        assert_eq!(client_address(ip("192.0.2.1"), &HeaderMap::new(), &trusted), ip("192.0.2.1"));
+        assert_eq!(client("10.0.0.5", &[], "10.0.0.0/8"), ip("10.0.0.5"));
+        assert_eq!(client("192.0.2.1", &[], "10.0.0.0/8"), ip("192.0.2.1"));
     }
 
     #[test]
     fn x_forwarded_for_from_an_untrusted_peer_is_ignored() {
-        let headers = forwarded(&["198.51.100.7"]);
-        assert_eq!(client_address(ip("192.0.2.1"), &headers, &nets("10.0.0.0/8")), ip("192.0.2.1"));
-        assert_eq!(client_address(ip("192.0.2.1"), &headers, &[]), ip("192.0.2.1"));
+        assert_eq!(client("192.0.2.1", &["198.51.100.7"], "10.0.0.0/8"), ip("192.0.2.1"));
+        assert_eq!(client("192.0.2.1", &["198.51.100.7"], ""), ip("192.0.2.1"));
     }
 
     #[test]
     fn x_forwarded_for_from_a_trusted_peer_names_the_client() {
-        let headers = forwarded(&["198.51.100.7"]);
-        assert_eq!(client_address(ip("10.0.0.5"), &headers, &nets("10.0.0.5")), ip("198.51.100.7"));
+        assert_eq!(client("10.0.0.5", &["198.51.100.7"], "10.0.0.5"), ip("198.51.100.7"));
     }
 
     #[test]
     fn several_trusted_hops_are_walked_from_the_right() {
-        let headers = forwarded(&["198.51.100.7, 10.1.0.1, 172.16.0.9"]);
-        let trusted = nets("10.0.0.0/8, 172.16.0.0/12");
-        assert_eq!(client_address(ip("10.0.0.5"), &headers, &trusted), ip("198.51.100.7"));
+        let headers = ["198.51.100.7, 10.1.0.1, 172.16.0.9"];
+        assert_eq!(client("10.0.0.5", &headers, "10.0.0.0/8, 172.16.0.0/12"), ip("198.51.100.7"));
     }
 
     #[test]
     fn entries_left_of_the_first_untrusted_hop_are_not_believed() {
         // The client wrote "1.2.3.4, 10.9.9.9" itself; our proxy appended the address it saw.
-        let headers = forwarded(&["1.2.3.4, 10.9.9.9, 198.51.100.7"]);
-        assert_eq!(client_address(ip("10.0.0.5"), &headers, &nets("10.0.0.0/8")), ip("198.51.100.7"));
+        let headers = ["1.2.3.4, 10.9.9.9, 198.51.100.7"];
+        assert_eq!(client("10.0.0.5", &headers, "10.0.0.0/8"), ip("198.51.100.7"));
     }
 
     #[test]
     fn a_malformed_entry_stops_the_walk_at_the_last_trusted_hop() {
-        let trusted = nets("10.0.0.0/8");
-        let headers = forwarded(&["198.51.100.7, not-an-address, 10.1.0.1"]);
-        assert_eq!(client_address(ip("10.0.0.5"), &headers, &trusted), ip("10.1.0.1"));
-        let headers = forwarded(&["198.51.100.7:4711"]);
-        assert_eq!(client_address(ip("10.0.0.5"), &headers, &trusted), ip("10.0.0.5"));
+        let headers = ["198.51.100.7, not-an-address, 10.1.0.1"];
+        assert_eq!(client("10.0.0.5", &headers, "10.0.0.0/8"), ip("10.1.0.1"));
+        assert_eq!(client("10.0.0.5", &["198.51.100.7:4711"], "10.0.0.0/8"), ip("10.0.0.5"));
         let mut headers = forwarded(&["198.51.100.7"]);
         headers.append("x-forwarded-for", HeaderValue::from_bytes(b"\xff").unwrap());
-        assert_eq!(client_address(ip("10.0.0.5"), &headers, &trusted), ip("10.0.0.5"));
+        assert_eq!(client_address(ip("10.0.0.5"), &headers, &nets("10.0.0.0/8")), ip("10.0.0.5"));
     }
 
     #[test]
     fn when_every_hop_is_trusted_the_leftmost_is_the_client() {
-        let headers = forwarded(&["10.2.0.1, 10.1.0.1"]);
-        assert_eq!(client_address(ip("10.0.0.5"), &headers, &nets("10.0.0.0/8")), ip("10.2.0.1"));
+        assert_eq!(client("10.0.0.5", &["10.2.0.1, 10.1.0.1"], "10.0.0.0/8"), ip("10.2.0.1"));
     }
 
     #[test]
     fn ipv6_proxies_and_clients_are_understood() {
-        let headers = forwarded(&["2001:db8:aa::1, fd00::2"]);
-        let trusted = nets("fd00::/8");
-        assert_eq!(client_address(ip("fd00::1"), &headers, &trusted), ip("2001:db8:aa::1"));
-        let headers = forwarded(&["[2001:db8:aa::1]"]);
+        assert_eq!(client("fd00::1", &["2001:db8:aa::1, fd00::2"], "fd00::/8"), ip("2001:db8:aa::1"));
         assert_eq!(
-            client_address(ip("fd00::1"), &headers, &trusted),
+            client("fd00::1", &["[2001:db8:aa::1]"], "fd00::/8"),
             ip("fd00::1"),
             "brackets are malformed"
         );
@@ -656,11 +652,9 @@ mod tests {
 
     #[test]
     fn spaces_empty_elements_and_several_header_lines_are_read_as_one_list_in_order() {
-        let trusted = nets("10.0.0.0/8");
-        let headers = forwarded(&["  203.0.113.9 ,198.51.100.7", " 10.1.0.1 ,, ", "10.2.0.1"]);
-        assert_eq!(client_address(ip("10.0.0.5"), &headers, &trusted), ip("198.51.100.7"));
-        let headers = forwarded(&["198.51.100.7", "10.1.0.1"]);
-        assert_eq!(client_address(ip("10.0.0.5"), &headers, &trusted), ip("198.51.100.7"));
+        let headers = ["  203.0.113.9 ,198.51.100.7", " 10.1.0.1 ,, ", "10.2.0.1"];
+        assert_eq!(client("10.0.0.5", &headers, "10.0.0.0/8"), ip("198.51.100.7"));
+        assert_eq!(client("10.0.0.5", &["198.51.100.7", "10.1.0.1"], "10.0.0.0/8"), ip("198.51.100.7"));
     }
 
     // parse_trusted_proxies.

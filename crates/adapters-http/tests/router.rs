@@ -18,7 +18,7 @@ mod fixture {
     use async_trait::async_trait;
     use axum::Router;
     use axum::body::Body;
-    use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+    use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
     use chrono::{DateTime, NaiveDate, Utc};
     use realty_adapters_http::metrics::Metrics;
     use realty_adapters_http::{AppState, HttpConfig, Readiness, ServiceInfo, Shared, router};
@@ -172,6 +172,15 @@ mod fixture {
             None => Body::empty(),
         };
         builder.body(body).expect("a request")
+    }
+
+    /// `POST /property-types` by the admin, with `body` sent as it is,
+    /// labelled `content_type`.
+    pub fn raw_type_creation(content_type: &'static str, body: &'static str) -> Request<Body> {
+        let mut request = request(Method::POST, "/property-types", Some(ADMIN), None);
+        request.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        *request.body_mut() = body.into();
+        request
     }
 
     /// What the router answered.
@@ -405,9 +414,7 @@ async fn a_route_needing_a_token_without_one_is_a_401_with_a_bare_challenge() {
 
 #[tokio::test]
 async fn a_body_that_is_not_json_is_a_415() {
-    let mut request = request(Method::POST, "/property-types", Some(ADMIN), None);
-    request.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
-    *request.body_mut() = r#"{"slug":"chalet","name":"Chalet"}"#.into();
+    let request = fixture::raw_type_creation("text/plain", r#"{"slug":"chalet","name":"Chalet"}"#);
 
     let answer = call(Ports::default().app(), request).await;
 
@@ -439,9 +446,7 @@ async fn a_content_length_over_the_limit_is_a_413_before_the_body_is_read() {
 
 #[tokio::test]
 async fn malformed_json_is_a_400() {
-    let mut request = request(Method::POST, "/property-types", Some(ADMIN), None);
-    request.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    *request.body_mut() = r#"{"slug":"#.into();
+    let request = fixture::raw_type_creation("application/json", r#"{"slug":"#);
 
     let answer = call(Ports::default().app(), request).await;
 

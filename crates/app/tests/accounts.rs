@@ -690,27 +690,25 @@ async fn a_wrong_current_password_is_invalid_and_changes_nothing() {
 }
 
 #[tokio::test]
-async fn changing_ones_password_without_the_current_one_is_invalid() {
-    let mut mocks = AccountsMocks::new().with_user(user(1)).forbid_writes();
-    mocks.hasher.expect_verify().never();
-    let accounts = mocks.build();
-    let patch = ProfilePatch { password: Some(secret("brand new password")), ..ProfilePatch::default() };
+async fn ones_own_password_changes_with_both_the_new_and_the_current_password() {
+    let new_only = ProfilePatch { password: Some(secret("brand new password")), ..ProfilePatch::default() };
+    let current_only =
+        ProfilePatch { current_password: Some(secret("old password")), ..ProfilePatch::default() };
+    let cases = [
+        ("a user's new password without the current one", actor(1), user(1), new_only.clone()),
+        ("an admin's own new password without the current one", admin(ADMIN), admin_user(ADMIN), new_only),
+        ("a current password without a new one", actor(1), user(1), current_only),
+    ];
+    for (case, actor, user, patch) in cases {
+        let id = user.id;
+        let mut mocks = AccountsMocks::new().with_user(user).forbid_writes();
+        mocks.hasher.expect_verify().never();
+        let accounts = mocks.build();
 
-    let result = accounts.update_user(&actor(1), UserId(1), Ok(patch)).await;
+        let result = accounts.update_user(&actor, id, Ok(patch)).await;
 
-    assert_eq!(invalid_fields(result), ["current_password"]);
-}
-
-#[tokio::test]
-async fn admins_change_their_own_password_with_the_current_one_too() {
-    let mut mocks = AccountsMocks::new().with_user(admin_user(ADMIN)).forbid_writes();
-    mocks.hasher.expect_verify().never();
-    let accounts = mocks.build();
-    let patch = ProfilePatch { password: Some(secret("brand new password")), ..ProfilePatch::default() };
-
-    let result = accounts.update_user(&admin(ADMIN), UserId(ADMIN), Ok(patch)).await;
-
-    assert_eq!(invalid_fields(result), ["current_password"]);
+        assert_eq!(invalid_fields(result), ["current_password"], "{case}");
+    }
 }
 
 #[tokio::test]
@@ -728,18 +726,6 @@ async fn admins_reset_another_users_password_without_the_current_one() {
     assert_eq!(update.password_hash, Some(PasswordHash::new(NEW_HASH.into())));
     assert_eq!(audit.actor_id, Some(UserId(ADMIN)));
     assert_eq!(changed_fields(&audit.changes), ["password"]);
-}
-
-#[tokio::test]
-async fn a_current_password_without_a_new_one_is_invalid() {
-    let mut mocks = AccountsMocks::new().with_user(user(1)).forbid_writes();
-    mocks.hasher.expect_verify().never();
-    let accounts = mocks.build();
-    let patch = ProfilePatch { current_password: Some(secret("old password")), ..ProfilePatch::default() };
-
-    let result = accounts.update_user(&actor(1), UserId(1), Ok(patch)).await;
-
-    assert_eq!(invalid_fields(result), ["current_password"]);
 }
 
 #[tokio::test]

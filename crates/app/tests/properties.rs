@@ -147,8 +147,7 @@ fn rename(to: &str) -> PropertyUpdate {
 
 #[tokio::test]
 async fn owner_edits_their_property() {
-    let (mocks, decisions) = PropertiesMocks::new().with_edit_of(property());
-    let properties = mocks.build();
+    let (properties, decisions) = PropertiesMocks::editing(property());
 
     let updated =
         properties.update(&actor(OWNER), PROPERTY_ID, Precondition::None, Ok(rename("Bright flat"))).await;
@@ -169,8 +168,7 @@ fn change_of(audit: &AuditEntry, field: &str) -> (FieldValue, FieldValue) {
 
 #[tokio::test]
 async fn every_field_of_a_property_can_be_edited_at_once_and_each_is_audited() {
-    let (mocks, decisions) = PropertiesMocks::new().with_edit_of(property());
-    let properties = mocks.build();
+    let (properties, decisions) = PropertiesMocks::editing(property());
     let update = PropertyUpdate {
         name: Some(PropertyName::parse("Loft").unwrap()),
         description: Some(Description::parse("").unwrap()),
@@ -188,8 +186,7 @@ async fn every_field_of_a_property_can_be_edited_at_once_and_each_is_audited() {
 
 #[tokio::test]
 async fn a_patch_repeating_the_current_values_keeps_the_property_as_it_is() {
-    let (mocks, decisions) = PropertiesMocks::new().with_edit_of(property());
-    let properties = mocks.build();
+    let (properties, decisions) = PropertiesMocks::editing(property());
     let same = PropertyUpdate { city: Some(City::parse("Lyon").unwrap()), ..rename("Sunny flat") };
 
     let unchanged =
@@ -201,8 +198,7 @@ async fn a_patch_repeating_the_current_values_keeps_the_property_as_it_is() {
 
 #[tokio::test]
 async fn an_empty_patch_keeps_the_property_as_it_is() {
-    let (mocks, decisions) = PropertiesMocks::new().with_edit_of(property());
-    let properties = mocks.build();
+    let (properties, decisions) = PropertiesMocks::editing(property());
 
     let result =
         properties.update(&actor(OWNER), PROPERTY_ID, Precondition::None, Ok(Default::default())).await;
@@ -213,8 +209,7 @@ async fn an_empty_patch_keeps_the_property_as_it_is() {
 
 #[tokio::test]
 async fn admin_edits_any_property() {
-    let (mocks, decisions) = PropertiesMocks::new().with_edit_of(property());
-    let properties = mocks.build();
+    let (properties, decisions) = PropertiesMocks::editing(property());
 
     properties.update(&admin(ADMIN), PROPERTY_ID, Precondition::None, Ok(rename("Moderated"))).await.unwrap();
 
@@ -223,8 +218,7 @@ async fn admin_edits_any_property() {
 
 #[tokio::test]
 async fn stranger_cannot_edit_a_property() {
-    let (mocks, decisions) = PropertiesMocks::new().with_edit_of(property());
-    let properties = mocks.build();
+    let (properties, decisions) = PropertiesMocks::editing(property());
 
     let result =
         properties.update(&actor(STRANGER), PROPERTY_ID, Precondition::None, Ok(rename("Mine"))).await;
@@ -247,8 +241,7 @@ async fn editing_a_missing_property_is_not_found_whoever_asks() {
 #[tokio::test]
 async fn a_precondition_naming_no_current_version_fails_and_changes_nothing() {
     for stale in [Precondition::OneOf(vec![Version(2)]), Precondition::OneOf(vec![])] {
-        let (mocks, decisions) = PropertiesMocks::new().with_edit_of(property());
-        let properties = mocks.build();
+        let (properties, decisions) = PropertiesMocks::editing(property());
 
         let result = properties.update(&actor(OWNER), PROPERTY_ID, stale.clone(), Ok(rename("x"))).await;
 
@@ -267,8 +260,7 @@ async fn a_precondition_listing_the_current_version_or_any_lets_the_edit_through
         Precondition::OneOf(vec![Version(1), VERSION, Version(9)]),
         Precondition::Any,
     ] {
-        let (mocks, decisions) = PropertiesMocks::new().with_edit_of(property());
-        let properties = mocks.build();
+        let (properties, decisions) = PropertiesMocks::editing(property());
 
         let result = properties.update(&actor(OWNER), PROPERTY_ID, current.clone(), Ok(rename("x"))).await;
 
@@ -285,8 +277,7 @@ async fn parse_errors_come_after_the_precondition_and_the_right() {
         ("owner, current version", actor(OWNER), Precondition::OneOf(vec![VERSION]), "Invalid"),
     ];
     for (case, actor, precondition, expected) in cases {
-        let (mocks, _) = PropertiesMocks::new().with_edit_of(property());
-        let properties = mocks.build();
+        let (properties, _) = PropertiesMocks::editing(property());
 
         let result = properties.update(&actor, PROPERTY_ID, precondition, Err(parse_error("name"))).await;
 
@@ -314,8 +305,7 @@ async fn an_unknown_type_in_a_patch_is_reported_by_the_repository() {
 
 #[tokio::test]
 async fn owner_deletes_their_property_with_an_event_naming_what_went() {
-    let (mocks, decisions) = PropertiesMocks::new().with_edit_of(property());
-    let properties = mocks.build();
+    let (properties, decisions) = PropertiesMocks::editing(property());
 
     properties.delete(&actor(OWNER), PROPERTY_ID, Precondition::None).await.unwrap();
 
@@ -328,8 +318,7 @@ async fn owner_deletes_their_property_with_an_event_naming_what_went() {
 
 #[tokio::test]
 async fn admin_deletes_any_property() {
-    let (mocks, decisions) = PropertiesMocks::new().with_edit_of(property());
-    let properties = mocks.build();
+    let (properties, decisions) = PropertiesMocks::editing(property());
 
     properties.delete(&admin(ADMIN), PROPERTY_ID, Precondition::None).await.unwrap();
 
@@ -338,8 +327,7 @@ async fn admin_deletes_any_property() {
 
 #[tokio::test]
 async fn stranger_with_a_stale_if_match_is_forbidden_not_precondition_failed() {
-    let (mocks, _) = PropertiesMocks::new().with_edit_of(property());
-    let properties = mocks.build();
+    let (properties, _) = PropertiesMocks::editing(property());
 
     let result =
         properties.delete(&actor(STRANGER), PROPERTY_ID, Precondition::OneOf(vec![Version(1)])).await;
@@ -349,8 +337,7 @@ async fn stranger_with_a_stale_if_match_is_forbidden_not_precondition_failed() {
 
 #[tokio::test]
 async fn a_delete_with_a_stale_if_match_fails_the_precondition() {
-    let (mocks, decisions) = PropertiesMocks::new().with_edit_of(property());
-    let properties = mocks.build();
+    let (properties, decisions) = PropertiesMocks::editing(property());
 
     let result = properties.delete(&actor(OWNER), PROPERTY_ID, Precondition::OneOf(vec![Version(1)])).await;
 

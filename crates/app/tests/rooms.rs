@@ -63,8 +63,7 @@ fn new_room() -> NewRoom {
 
 #[tokio::test]
 async fn owner_adds_a_room_and_learns_the_new_version() {
-    let (mocks, decisions) = PropertiesMocks::new().with_edit_of(property());
-    let properties = mocks.build();
+    let (properties, decisions) = PropertiesMocks::editing(property());
 
     let written = properties.add_room(&actor(OWNER), PROPERTY_ID, Precondition::None, Ok(new_room())).await;
 
@@ -115,8 +114,7 @@ async fn adding_a_room_checks_right_then_precondition_then_content() {
         ("invalid", actor(OWNER), Precondition::OneOf(vec![VERSION]), Err(parse_error("name")), "Invalid"),
     ];
     for (case, actor, precondition, room, expected) in cases {
-        let (mocks, _) = PropertiesMocks::new().with_edit_of(property());
-        let properties = mocks.build();
+        let (properties, _) = PropertiesMocks::editing(property());
 
         let result = properties.add_room(&actor, PROPERTY_ID, precondition, room).await;
 
@@ -142,8 +140,7 @@ fn resize(area: f64) -> RoomUpdate {
 
 #[tokio::test]
 async fn owner_edits_a_room_and_only_the_changed_fields_are_audited() {
-    let (mocks, decisions) = PropertiesMocks::new().with_edit_of(property());
-    let properties = mocks.build();
+    let (properties, decisions) = PropertiesMocks::editing(property());
     let update = RoomUpdate { kind: Some(RoomKind::Bedroom), ..resize(14.0) };
 
     let written = properties
@@ -161,8 +158,7 @@ async fn owner_edits_a_room_and_only_the_changed_fields_are_audited() {
 
 #[tokio::test]
 async fn null_clears_the_floor_and_the_description_of_a_room() {
-    let (mocks, decisions) = PropertiesMocks::new().with_edit_of(property());
-    let properties = mocks.build();
+    let (properties, decisions) = PropertiesMocks::editing(property());
     let clear = RoomUpdate { floor: Some(None), description: Some(None), ..RoomUpdate::default() };
 
     let written = properties
@@ -178,8 +174,7 @@ async fn null_clears_the_floor_and_the_description_of_a_room() {
 
 #[tokio::test]
 async fn a_room_patch_repeating_the_current_values_keeps_everything() {
-    let (mocks, decisions) = PropertiesMocks::new().with_edit_of(property());
-    let properties = mocks.build();
+    let (properties, decisions) = PropertiesMocks::editing(property());
 
     let written = properties
         .update_room(&actor(OWNER), PROPERTY_ID, RoomId(70), Precondition::None, Ok(resize(12.5)))
@@ -191,8 +186,7 @@ async fn a_room_patch_repeating_the_current_values_keeps_everything() {
 
 #[tokio::test]
 async fn a_room_the_property_lacks_is_not_found_even_for_a_stranger() {
-    let (mocks, _) = PropertiesMocks::new().with_edit_of(property());
-    let properties = mocks.build();
+    let (properties, _) = PropertiesMocks::editing(property());
 
     let result = properties
         .update_room(&actor(STRANGER), PROPERTY_ID, RoomId(5), Precondition::None, Ok(resize(9.0)))
@@ -215,8 +209,7 @@ async fn editing_a_room_checks_right_then_precondition_then_content() {
         ("invalid", actor(OWNER), Precondition::None, Err(parse_error("area_m2")), "Invalid"),
     ];
     for (case, actor, precondition, patch, expected) in cases {
-        let (mocks, _) = PropertiesMocks::new().with_edit_of(property());
-        let properties = mocks.build();
+        let (properties, _) = PropertiesMocks::editing(property());
 
         let result = properties.update_room(&actor, PROPERTY_ID, RoomId(70), precondition, patch).await;
 
@@ -229,8 +222,7 @@ async fn editing_a_room_checks_right_then_precondition_then_content() {
 
 #[tokio::test]
 async fn owner_removes_a_room_and_learns_the_new_version() {
-    let (mocks, decisions) = PropertiesMocks::new().with_edit_of(property());
-    let properties = mocks.build();
+    let (properties, decisions) = PropertiesMocks::editing(property());
 
     let version = properties.remove_room(&actor(OWNER), PROPERTY_ID, RoomId(70), Precondition::None).await;
 
@@ -250,8 +242,7 @@ async fn removing_a_room_checks_room_then_right_then_precondition() {
         ("stale", actor(OWNER), RoomId(70), Precondition::OneOf(vec![Version(1)]), "Precondition"),
     ];
     for (case, actor, room, precondition, expected) in cases {
-        let (mocks, decisions) = PropertiesMocks::new().with_edit_of(property());
-        let properties = mocks.build();
+        let (properties, decisions) = PropertiesMocks::editing(property());
 
         let result = properties.remove_room(&actor, PROPERTY_ID, room, precondition).await;
 

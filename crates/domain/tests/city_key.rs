@@ -3,6 +3,13 @@
 
 use realty_domain::{City, CityKey};
 
+/// Asserts that each `(case, raw, key)` normalises `raw` to `key`.
+fn assert_normalised(cases: &[(&str, &str, &str)]) {
+    for (case, raw, key) in cases {
+        assert_eq!(CityKey::normalise(raw).as_str(), *key, "{case}: {raw:?}");
+    }
+}
+
 #[test]
 fn saint_etienne_typed_two_ways_shares_one_key() {
     let as_entered = CityKey::normalise("  Saint-Étienne ");
@@ -30,9 +37,7 @@ fn folds_case_and_removes_accents() {
         ("İ (dotted capital I)", "İzmir", "izmir"),
         ("digits kept", "Paris 15e", "paris 15e"),
     ];
-    for (case, raw, key) in cases {
-        assert_eq!(CityKey::normalise(raw).as_str(), key, "{case}: {raw:?}");
-    }
+    assert_normalised(&cases);
 }
 
 #[test]
@@ -48,9 +53,7 @@ fn transliterates_letters_that_do_not_decompose_into_an_accent() {
         ("Cyrillic", "Москва", "moskva"),
         ("fullwidth Latin", "ＰＡＲＩＳ", "paris"),
     ];
-    for (case, raw, key) in cases {
-        assert_eq!(CityKey::normalise(raw).as_str(), key, "{case}: {raw:?}");
-    }
+    assert_normalised(&cases);
 }
 
 #[test]
@@ -70,9 +73,7 @@ fn folds_every_run_of_separators_into_one_space() {
         ("a no-break space", "Saint\u{a0}Étienne", "saint etienne"),
         ("an ideographic space", "Saint\u{3000}Étienne", "saint etienne"),
     ];
-    for (case, raw, key) in cases {
-        assert_eq!(CityKey::normalise(raw).as_str(), key, "{case}: {raw:?}");
-    }
+    assert_normalised(&cases);
 }
 
 #[test]
@@ -83,9 +84,7 @@ fn drops_leading_and_trailing_separators() {
         ("mixed separators", " -\t Nice - \n", "nice"),
         ("a lone accent before the name", "\u{301}Nice", "nice"),
     ];
-    for (case, raw, key) in cases {
-        assert_eq!(CityKey::normalise(raw).as_str(), key, "{case}: {raw:?}");
-    }
+    assert_normalised(&cases);
 }
 
 #[test]

@@ -1,10 +1,8 @@
 //! A property's derived figures and its version counter.
 
-use chrono::{TimeZone, Utc};
-use realty_domain::{
-    AreaM2, City, Description, Property, PropertyId, PropertyName, Room, RoomId, RoomKind, RoomName,
-    TypeSlug, UserId, Version,
-};
+mod common;
+
+use realty_domain::{AreaM2, Property, PropertyId, Room, RoomId, RoomKind, RoomName, Version};
 
 fn room(id: i64, area: f64) -> Room {
     Room {
@@ -19,19 +17,7 @@ fn room(id: i64, area: f64) -> Room {
 }
 
 fn property_with_areas(areas: &[f64]) -> Property {
-    let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().expect("valid instant");
-    Property {
-        id: PropertyId(1),
-        name: PropertyName::parse("Villa").expect("valid name"),
-        description: Description::default(),
-        property_type: TypeSlug::parse("villa").expect("valid slug"),
-        city: City::parse("Nice").expect("valid city"),
-        owner_id: UserId(1),
-        version: Version::INITIAL,
-        created_at: at,
-        updated_at: at,
-        rooms: (1..).zip(areas).map(|(id, &area)| room(id, area)).collect(),
-    }
+    common::property(1, (1..).zip(areas).map(|(id, &area)| room(id, area)).collect())
 }
 
 #[test]

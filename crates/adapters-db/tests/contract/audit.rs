@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use realty_domain::ports::{AuditLog, PropertyTypeRepository};
 use realty_domain::{Action, AuditEntry, Changes, FieldValue, PropertyId, PropertyType, TypeName};
 
-use crate::fixture::{TestDb, apply, at, audit, contract_tests, create_house, register, rename, slug};
+use crate::fixture::{TestDb, apply, at, audit, contract_tests, owned_house, register, rename, slug};
 
 contract_tests!(
     the_history_of_an_unknown_property_is_empty,
@@ -19,8 +19,7 @@ async fn the_history_of_an_unknown_property_is_empty(t: TestDb) {
 }
 
 async fn changes_keep_every_kind_of_value(t: TestDb) {
-    let owner = register(&t.db, "owner@example.com").await;
-    let house = create_house(&t.db, owner.id).await;
+    let (owner, house) = owned_house(&t.db).await;
     let mut changes = Changes::default();
     changes.record("name", "House", "Maison « Ker Avel »");
     changes.record("room_count", 2_i64, 3_i64);

@@ -2,8 +2,11 @@
 //! same storage (two instances of the service): the locked edit serialises
 //! them, so none fails, none needs to retry, and no change is lost.
 
+use std::future::Future;
+
+use realty_adapters_db::Database;
 use realty_domain::ports::{AuditLog, PropertyRepository};
-use realty_domain::{Action, DomainError, Edit, PropertyChange, Version};
+use realty_domain::{Action, DomainError, Edit, Edited, PropertyChange, Version};
 use tokio::task::JoinSet;
 
 use crate::fixture::{TestDb, audit, contract_tests, create, found, new_property, register, rename, room};
@@ -15,30 +18,19 @@ contract_tests!(
 
 const WRITERS: i64 = 16;
 
-async fn racing_edits_through_two_handles_all_apply_and_lose_no_increment(t: TestDb) {
-    let owner = register(&t.db, "owner@example.com").await;
-    let counter = create(&t.db, new_property(owner.id, "Counter 0", "Lyon", "house", Vec::new())).await;
+/// Runs `write` for writers `0..WRITERS` at once, alternating between two
+/// handles, and returns the writers that failed with their errors.
+async fn race<W, F>(t: &TestDb, write: W) -> Vec<(i64, DomainError)>
+where
+    W: Fn(Database, i64) -> F,
+    F: Future<Output = Result<Edited, DomainError>> + Send + 'static,
+{
     let handles = [t.db.clone(), t.connect_again().await];
     let mut writers = JoinSet::new();
-
     for writer in 0..WRITERS {
         let db = handles[usize::try_from(writer % 2).expect("0 or 1")].clone();
-        let entry = audit(Some(owner.id), Action::Update, 10 + writer);
-        writers.spawn(async move {
-            let decide = Box::new(move |current: &realty_domain::Property| {
-                let seen: i64 = current
-                    .name
-                    .as_str()
-                    .strip_prefix("Counter ")
-                    .and_then(|count| count.parse().ok())
-                    .ok_or_else(|| DomainError::internal("the name holds no counter"))?;
-                Ok(Edit::Apply { change: rename(&format!("Counter {}", seen + 1)), audit: entry.clone() })
-            });
-            PropertyRepository::edit(&db, counter.id, decide)
-                .await
-                .map(|_| ())
-                .map_err(|error| (writer, error))
-        });
+        let written = write(db, writer);
+        writers.spawn(async move { written.await.map(|_| ()).map_err(|error| (writer, error)) });
     }
     let mut failures = Vec::new();
     while let Some(joined) = writers.join_next().await {
@@ -46,6 +38,26 @@ async fn racing_edits_through_two_handles_all_apply_and_lose_no_increment(t: Tes
             failures.push(failure);
         }
     }
+    failures
+}
+
+async fn racing_edits_through_two_handles_all_apply_and_lose_no_increment(t: TestDb) {
+    let owner = register(&t.db, "owner@example.com").await;
+    let counter = create(&t.db, new_property(owner.id, "Counter 0", "Lyon", "house", Vec::new())).await;
+    let failures = race(&t, move |db, writer| async move {
+        let entry = audit(Some(owner.id), Action::Update, 10 + writer);
+        let decide = Box::new(move |current: &realty_domain::Property| {
+            let seen: i64 = current
+                .name
+                .as_str()
+                .strip_prefix("Counter ")
+                .and_then(|count| count.parse().ok())
+                .ok_or_else(|| DomainError::internal("the name holds no counter"))?;
+            Ok(Edit::Apply { change: rename(&format!("Counter {}", seen + 1)), audit: entry.clone() })
+        });
+        PropertyRepository::edit(&db, counter.id, decide).await
+    })
+    .await;
 
     assert!(failures.is_empty(), "no racing writer fails: {failures:?}");
     let stored = found(&t.db, counter.id).await;
@@ -58,26 +70,12 @@ async fn racing_edits_through_two_handles_all_apply_and_lose_no_increment(t: Tes
 async fn racing_room_additions_through_two_handles_all_apply_and_keep_the_summary(t: TestDb) {
     let owner = register(&t.db, "owner@example.com").await;
     let empty = create(&t.db, new_property(owner.id, "Empty", "Lyon", "house", Vec::new())).await;
-    let handles = [t.db.clone(), t.connect_again().await];
-    let mut writers = JoinSet::new();
-
-    for writer in 0..WRITERS {
-        let db = handles[usize::try_from(writer % 2).expect("0 or 1")].clone();
+    let failures = race(&t, move |db, writer| async move {
         let change = PropertyChange::AddRoom(room(&format!("Room {writer}"), 10.0));
         let entry = audit(Some(owner.id), Action::Create, 10 + writer);
-        writers.spawn(async move {
-            crate::fixture::apply(&db, empty.id, change, entry)
-                .await
-                .map(|_| ())
-                .map_err(|error| (writer, error))
-        });
-    }
-    let mut failures = Vec::new();
-    while let Some(joined) = writers.join_next().await {
-        if let Err(failure) = joined.expect("the writer task completes") {
-            failures.push(failure);
-        }
-    }
+        crate::fixture::apply(&db, empty.id, change, entry).await
+    })
+    .await;
 
     assert!(failures.is_empty(), "no racing room addition fails: {failures:?}");
     let stored = found(&t.db, empty.id).await;

@@ -7,7 +7,7 @@ use realty_adapters_db::{Database, DbError, PoolOptions};
 use realty_domain::ports::{AuditLog, PropertyRepository, PropertyTypeRepository};
 use realty_domain::{Action, DomainError};
 
-use crate::fixture::{TestDb, apply, audit, contract_tests, create_house, found, register, rename};
+use crate::fixture::{TestDb, apply, audit, contract_tests, found, owned_house, rename};
 
 contract_tests!(
     answers_the_readiness_probe,
@@ -48,8 +48,7 @@ async fn racing_migrations_apply_the_schema_once(t: TestDb) {
 }
 
 async fn a_database_whose_connections_were_terminated_still_answers(t: TestDb) {
-    let owner = register(&t.db, "owner@example.com").await;
-    let house = create_house(&t.db, owner.id).await;
+    let (owner, house) = owned_house(&t.db).await;
     assert!(open_pooled_connections(&t, 4).await, "the pool answers before");
 
     let Some(terminated) = t.terminate_connections().await else {
@@ -85,8 +84,7 @@ async fn open_pooled_connections(t: &TestDb, n: usize) -> bool {
 }
 
 async fn a_one_connection_pool_answers_right_after_its_connection_is_terminated(t: TestDb) {
-    let owner = register(&t.db, "owner@example.com").await;
-    let house = create_house(&t.db, owner.id).await;
+    let (_, house) = owned_house(&t.db).await;
     let single = t.connect_with(PoolOptions { max_size: 1, ..PoolOptions::default() }).await;
     PropertyRepository::find(&single, house.id).await.expect("the pool answers before");
 
@@ -103,8 +101,7 @@ async fn a_one_connection_pool_answers_right_after_its_connection_is_terminated(
 }
 
 async fn a_write_blocked_past_the_statement_timeout_is_unavailable_and_writes_nothing(t: TestDb) {
-    let owner = register(&t.db, "owner@example.com").await;
-    let house = create_house(&t.db, owner.id).await;
+    let (owner, house) = owned_house(&t.db).await;
     let impatient = t
         .connect_with(PoolOptions { statement_timeout: Duration::from_millis(300), ..PoolOptions::default() })
         .await;

@@ -11,8 +11,8 @@ use realty_domain::{
 };
 
 use crate::fixture::{
-    TestDb, apply, apply_if, at, audit, contract_tests, create_house, found, query, register, rename, room,
-    slug,
+    TestDb, apply, apply_if, at, audit, contract_tests, create_house, creation_trail, found, owned_house,
+    query, register, rename, room, slug, trail,
 };
 
 contract_tests!(
@@ -32,8 +32,7 @@ async fn history_len(t: &TestDb, id: PropertyId) -> usize {
 }
 
 async fn an_update_applies_bumps_the_version_once_and_records_one_property_event(t: TestDb) {
-    let owner = register(&t.db, "owner@example.com").await;
-    let house = create_house(&t.db, owner.id).await;
+    let (owner, house) = owned_house(&t.db).await;
     let update = PropertyUpdate {
         name: Some(PropertyName::parse("Villa Rosa").expect("a valid name")),
         description: Some(Description::parse("").expect("a valid description")),
@@ -81,8 +80,7 @@ async fn an_update_applies_bumps_the_version_once_and_records_one_property_event
 }
 
 async fn the_decision_sees_the_stored_property_and_keep_changes_nothing(t: TestDb) {
-    let owner = register(&t.db, "owner@example.com").await;
-    let house = create_house(&t.db, owner.id).await;
+    let (owner, house) = owned_house(&t.db).await;
     apply(&t.db, house.id, rename("Renamed"), audit(Some(owner.id), Action::Update, 5))
         .await
         .expect("the rename applies");
@@ -110,8 +108,7 @@ async fn the_decision_sees_the_stored_property_and_keep_changes_nothing(t: TestD
 }
 
 async fn a_decision_that_fails_writes_nothing_and_its_error_is_returned(t: TestDb) {
-    let owner = register(&t.db, "owner@example.com").await;
-    let house = create_house(&t.db, owner.id).await;
+    let (_, house) = owned_house(&t.db).await;
 
     let result =
         PropertyRepository::edit(&t.db, house.id, Box::new(|_| Err(DomainError::Forbidden("not the owner"))))
@@ -157,8 +154,7 @@ async fn editing_a_missing_property_is_not_found_without_calling_the_decision(t:
 }
 
 async fn an_update_to_an_unknown_type_is_invalid_naming_property_type_and_changes_nothing(t: TestDb) {
-    let owner = register(&t.db, "owner@example.com").await;
-    let house = create_house(&t.db, owner.id).await;
+    let (owner, house) = owned_house(&t.db).await;
     let update = PropertyUpdate {
         name: Some(PropertyName::parse("Renamed castle").expect("a valid name")),
         property_type: Some(slug("castle")),
@@ -181,8 +177,7 @@ async fn an_update_to_an_unknown_type_is_invalid_naming_property_type_and_change
 }
 
 async fn a_stale_precondition_is_precondition_failed_and_changes_nothing(t: TestDb) {
-    let owner = register(&t.db, "owner@example.com").await;
-    let house = create_house(&t.db, owner.id).await;
+    let (owner, house) = owned_house(&t.db).await;
     apply_if(&t.db, house.id, house.version, rename("First"), audit(Some(owner.id), Action::Update, 5))
         .await
         .expect("the first write names the current version");
@@ -211,8 +206,7 @@ async fn a_stale_precondition_is_precondition_failed_and_changes_nothing(t: Test
 }
 
 async fn a_matching_precondition_applies(t: TestDb) {
-    let owner = register(&t.db, "owner@example.com").await;
-    let house = create_house(&t.db, owner.id).await;
+    let (owner, house) = owned_house(&t.db).await;
 
     let edited =
         apply_if(&t.db, house.id, Version(1), rename("Current"), audit(Some(owner.id), Action::Update, 5))
@@ -224,8 +218,7 @@ async fn a_matching_precondition_applies(t: TestDb) {
 }
 
 async fn deleting_removes_the_property_its_rooms_and_words_and_keeps_the_history(t: TestDb) {
-    let owner = register(&t.db, "owner@example.com").await;
-    let house = create_house(&t.db, owner.id).await;
+    let (owner, house) = owned_house(&t.db).await;
     let other = create_house(&t.db, owner.id).await;
     let words_before = t.word_count(house.id).await;
 
@@ -235,25 +228,14 @@ async fn deleting_removes_the_property_its_rooms_and_words_and_keeps_the_history
 
     assert_eq!((edited.property, edited.room), (None, None), "a delete returns no property and no room");
     assert!(words_before > 0, "the house had words to remove");
-    assert_eq!(
-        PropertyRepository::find(&t.db, house.id).await.expect("the find runs"),
-        None,
-        "the property is gone"
-    );
-    let rooms = format!("SELECT COUNT(*) AS n FROM rooms WHERE property_id = {}", house.id);
-    assert_eq!(t.count(&rooms).await, 0, "its rooms cascade");
+    assert_eq!(t.property(house.id).await, None, "the property is gone");
+    assert_eq!(t.room_count(house.id).await, 0, "its rooms cascade");
     assert_eq!(t.word_count(house.id).await, 0, "its words cascade");
     let history = AuditLog::property_history(&t.db, house.id).await.expect("the history reads");
-    let trail: Vec<(Action, Resource, ResourceId)> =
-        history.iter().map(|event| (event.action, event.resource, event.resource_id.clone())).collect();
     assert_eq!(
-        trail,
-        [
-            (Action::Create, Resource::Property, ResourceId::Number(house.id.0)),
-            (Action::Create, Resource::Room, ResourceId::Number(house.rooms[0].id.0)),
-            (Action::Create, Resource::Room, ResourceId::Number(house.rooms[1].id.0)),
-            (Action::Delete, Resource::Property, ResourceId::Number(house.id.0)),
-        ],
+        trail(&history),
+        [creation_trail(&house), vec![(Action::Delete, Resource::Property, ResourceId::Number(house.id.0))]]
+            .concat(),
         "the trail outlives the property, its deletion last"
     );
     assert_eq!(found(&t.db, other.id).await, other, "another property is untouched");
@@ -261,8 +243,7 @@ async fn deleting_removes_the_property_its_rooms_and_words_and_keeps_the_history
 }
 
 async fn a_failed_statement_rolls_the_whole_edit_back(t: TestDb) {
-    let owner = register(&t.db, "owner@example.com").await;
-    let house = create_house(&t.db, owner.id).await;
+    let (owner, house) = owned_house(&t.db).await;
     let summary = t.stored_summary(house.id).await;
     t.reject_rooms_named("Cursed cellar").await;
 

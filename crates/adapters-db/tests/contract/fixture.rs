@@ -25,10 +25,10 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncC
 use realty_adapters_db::{Database, PoolOptions};
 use realty_domain::ports::{PropertyRepository, UserRepository};
 use realty_domain::{
-    Action, AreaM2, AuditEntry, BirthDate, Changes, City, Description, DomainError, Edit, Edited, Email,
-    NewProperty, NewRoom, NewUser, PasswordHash, PersonName, Precondition, Property, PropertyChange,
-    PropertyId, PropertyName, PropertyQuery, PropertyUpdate, Role, RoomKind, RoomKinds, RoomName, SearchWord,
-    Summary, TypeSlug, User, UserId, Version,
+    Action, AreaM2, AuditEntry, AuditEvent, BirthDate, Changes, City, Decide, Description, DomainError, Edit,
+    Edited, Email, NewProperty, NewRoom, NewUser, PasswordHash, PersonName, Precondition, Property,
+    PropertyChange, PropertyId, PropertyName, PropertyQuery, PropertyUpdate, Resource, ResourceId, Role,
+    RoomKind, RoomKinds, RoomName, SearchWord, Summary, TypeSlug, User, UserId, Version,
 };
 
 /// Generates, for each named `async fn(TestDb)` of the enclosing module, a
@@ -188,6 +188,16 @@ impl TestDb {
     /// How many words the index holds for property `id`.
     pub async fn word_count(&self, id: PropertyId) -> i64 {
         self.count(&format!("SELECT COUNT(*) AS n FROM property_words WHERE property_id = {id}")).await
+    }
+
+    /// Property `id` as `find` returns it, `None` once it is gone.
+    pub async fn property(&self, id: PropertyId) -> Option<Property> {
+        PropertyRepository::find(&self.db, id).await.expect("the find runs")
+    }
+
+    /// How many rooms of property `id` are stored, counted with raw SQL.
+    pub async fn room_count(&self, id: PropertyId) -> i64 {
+        self.count(&format!("SELECT COUNT(*) AS n FROM rooms WHERE property_id = {id}")).await
     }
 
     /// Makes the database refuse to insert a room called `name`, so that a
@@ -422,6 +432,13 @@ pub async fn create(db: &Database, property: NewProperty) -> Property {
     PropertyRepository::create(db, property, entry, room_entries).await.expect("the property is created")
 }
 
+/// Registers owner@example.com and creates their house ([`create_house`]).
+pub async fn owned_house(db: &Database) -> (User, Property) {
+    let owner = register(db, "owner@example.com").await;
+    let house = create_house(db, owner.id).await;
+    (owner, house)
+}
+
 /// Creates a house in Lyon with two bedrooms.
 pub async fn create_house(db: &Database, owner: UserId) -> Property {
     create(
@@ -431,6 +448,21 @@ pub async fn create_house(db: &Database, owner: UserId) -> Property {
     .await
 }
 
+/// What each event of `history` did to which resource.
+pub fn trail(history: &[AuditEvent]) -> Vec<(Action, Resource, ResourceId)> {
+    history.iter().map(|event| (event.action, event.resource, event.resource_id.clone())).collect()
+}
+
+/// The [`trail`] that creating `property` leaves: the property's event,
+/// then one per room in order.
+pub fn creation_trail(property: &Property) -> Vec<(Action, Resource, ResourceId)> {
+    let rooms =
+        property.rooms.iter().map(|room| (Action::Create, Resource::Room, ResourceId::Number(room.id.0)));
+    std::iter::once((Action::Create, Resource::Property, ResourceId::Number(property.id.0)))
+        .chain(rooms)
+        .collect()
+}
+
 /// An edit whose decision applies `change`, whatever the property is.
 pub async fn apply(
     db: &Database,
@@ -438,12 +470,7 @@ pub async fn apply(
     change: PropertyChange,
     audit: AuditEntry,
 ) -> Result<Edited, DomainError> {
-    PropertyRepository::edit(
-        db,
-        id,
-        Box::new(move |_| Ok(Edit::Apply { change: change.clone(), audit: audit.clone() })),
-    )
-    .await
+    PropertyRepository::edit(db, id, applying(Precondition::None, change, audit)).await
 }
 
 /// An edit that applies `change` only if the current version is `version`
@@ -455,15 +482,15 @@ pub async fn apply_if(
     change: PropertyChange,
     audit: AuditEntry,
 ) -> Result<Edited, DomainError> {
-    PropertyRepository::edit(
-        db,
-        id,
-        Box::new(move |current| {
-            Precondition::OneOf(vec![version]).check(current.version)?;
-            Ok(Edit::Apply { change: change.clone(), audit: audit.clone() })
-        }),
-    )
-    .await
+    PropertyRepository::edit(db, id, applying(Precondition::OneOf(vec![version]), change, audit)).await
+}
+
+/// The decision of an edit that applies `change` when `precondition` holds.
+fn applying(precondition: Precondition, change: PropertyChange, audit: AuditEntry) -> Decide {
+    Box::new(move |current| {
+        precondition.check(current.version)?;
+        Ok(Edit::Apply { change: change.clone(), audit: audit.clone() })
+    })
 }
 
 /// A change of the property's name only.

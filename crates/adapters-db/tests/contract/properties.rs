@@ -1,13 +1,11 @@
 //! `PropertyRepository::create` and `find` (edits have their own modules).
 
 use realty_domain::ports::{AuditLog, PropertyRepository};
-use realty_domain::{
-    Action, DomainError, Floor, PropertyId, PropertyQuery, Resource, ResourceId, RoomDescription, RoomKind,
-    Version,
-};
+use realty_domain::{DomainError, Floor, PropertyId, PropertyQuery, RoomDescription, RoomKind, Version};
 
 use crate::fixture::{
-    TestDb, contract_tests, create, creation_audits, new_property, query, register, room, room_of, words,
+    TestDb, contract_tests, create, creation_audits, creation_trail, new_property, query, register, room,
+    room_of, trail, words,
 };
 
 contract_tests!(
@@ -54,11 +52,7 @@ async fn creating_a_property_stores_it_with_its_rooms_in_creation_order(t: TestD
     );
     assert!(created.rooms.iter().all(|room| room.property_id == created.id), "every room is the property's");
     assert_eq!(created.rooms[1].floor.map(Floor::value), Some(-1), "a basement floor is kept");
-    assert_eq!(
-        PropertyRepository::find(&t.db, created.id).await.expect("the find runs"),
-        Some(created),
-        "find returns what create returned"
-    );
+    assert_eq!(t.property(created.id).await, Some(created), "find returns what create returned");
 }
 
 async fn creating_a_property_records_one_event_for_it_and_one_per_room(t: TestDb) {
@@ -72,17 +66,7 @@ async fn creating_a_property_records_one_event_for_it_and_one_per_room(t: TestDb
         .expect("the property is created");
 
     let history = AuditLog::property_history(&t.db, created.id).await.expect("the history reads");
-    let trail: Vec<(Action, Resource, ResourceId)> =
-        history.iter().map(|event| (event.action, event.resource, event.resource_id.clone())).collect();
-    assert_eq!(
-        trail,
-        [
-            (Action::Create, Resource::Property, ResourceId::Number(created.id.0)),
-            (Action::Create, Resource::Room, ResourceId::Number(created.rooms[0].id.0)),
-            (Action::Create, Resource::Room, ResourceId::Number(created.rooms[1].id.0)),
-        ],
-        "the property's event, then one per room in order"
-    );
+    assert_eq!(trail(&history), creation_trail(&created), "the property's event, then one per room in order");
     assert!(
         history.iter().all(|event| event.property_id == Some(created.id)),
         "every event is the property's"

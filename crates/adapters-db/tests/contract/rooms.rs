@@ -8,7 +8,8 @@ use realty_domain::{
 };
 
 use crate::fixture::{
-    TestDb, apply, apply_if, at, audit, contract_tests, create_house, found, query, register, room,
+    TestDb, apply, apply_if, at, audit, contract_tests, create_house, creation_trail, found, owned_house,
+    query, register, room, trail,
 };
 
 contract_tests!(
@@ -38,8 +39,7 @@ async fn last_event(t: &TestDb, id: PropertyId) -> (usize, realty_domain::AuditE
 }
 
 async fn adding_a_room_bumps_the_version_once_and_records_one_event_under_the_room_id(t: TestDb) {
-    let owner = register(&t.db, "owner@example.com").await;
-    let house = create_house(&t.db, owner.id).await;
+    let (owner, house) = owned_house(&t.db).await;
     let entry = audit(Some(owner.id), Action::Create, 10);
 
     let edited = apply(&t.db, house.id, PropertyChange::AddRoom(room("Nursery", 7.5)), entry.clone())
@@ -69,8 +69,7 @@ async fn adding_a_room_bumps_the_version_once_and_records_one_event_under_the_ro
 }
 
 async fn updating_a_room_changes_its_fields_bumps_the_version_and_records_the_room_id(t: TestDb) {
-    let owner = register(&t.db, "owner@example.com").await;
-    let house = create_house(&t.db, owner.id).await;
+    let (owner, house) = owned_house(&t.db).await;
     let target = house.rooms[0].id;
     let with_extras = RoomUpdate {
         floor: Some(Some(Floor::parse(2).expect("a valid floor"))),
@@ -133,8 +132,7 @@ async fn updating_a_room_changes_its_fields_bumps_the_version_and_records_the_ro
 }
 
 async fn an_empty_room_update_still_bumps_the_version(t: TestDb) {
-    let owner = register(&t.db, "owner@example.com").await;
-    let house = create_house(&t.db, owner.id).await;
+    let (owner, house) = owned_house(&t.db).await;
 
     let edited = apply(
         &t.db,
@@ -152,8 +150,7 @@ async fn an_empty_room_update_still_bumps_the_version(t: TestDb) {
 }
 
 async fn removing_a_room_bumps_the_version_and_records_the_room_id(t: TestDb) {
-    let owner = register(&t.db, "owner@example.com").await;
-    let house = create_house(&t.db, owner.id).await;
+    let (owner, house) = owned_house(&t.db).await;
     let removed = house.rooms[0].id;
 
     let edited = apply(
@@ -182,8 +179,7 @@ async fn removing_a_room_bumps_the_version_and_records_the_room_id(t: TestDb) {
 }
 
 async fn a_room_of_another_property_is_not_found_and_changes_nothing(t: TestDb) {
-    let owner = register(&t.db, "owner@example.com").await;
-    let house = create_house(&t.db, owner.id).await;
+    let (owner, house) = owned_house(&t.db).await;
     let other = create_house(&t.db, owner.id).await;
     let foreign_room = other.rooms[0].id;
     let hijack = RoomUpdate {
@@ -230,8 +226,7 @@ async fn a_room_of_another_property_is_not_found_and_changes_nothing(t: TestDb) 
 }
 
 async fn a_stale_room_write_is_precondition_failed_and_changes_nothing(t: TestDb) {
-    let owner = register(&t.db, "owner@example.com").await;
-    let house = create_house(&t.db, owner.id).await;
+    let (owner, house) = owned_house(&t.db).await;
     let stale = Version(5);
     let target = house.rooms[0].id;
 
@@ -294,8 +289,7 @@ async fn a_room_write_on_a_missing_property_is_not_found(t: TestDb) {
 }
 
 async fn history_lists_property_and_room_events_oldest_first(t: TestDb) {
-    let owner = register(&t.db, "owner@example.com").await;
-    let house = create_house(&t.db, owner.id).await;
+    let (owner, house) = owned_house(&t.db).await;
     let other = create_house(&t.db, owner.id).await;
     let added = apply(
         &t.db,
@@ -322,19 +316,17 @@ async fn history_lists_property_and_room_events_oldest_first(t: TestDb) {
         .expect("the room is removed");
 
     let history = AuditLog::property_history(&t.db, house.id).await.expect("the history reads");
-
-    let trail: Vec<(Action, Resource, ResourceId)> =
-        history.iter().map(|event| (event.action, event.resource, event.resource_id.clone())).collect();
     assert_eq!(
-        trail,
+        trail(&history),
         [
-            (Action::Create, Resource::Property, ResourceId::Number(house.id.0)),
-            (Action::Create, Resource::Room, ResourceId::Number(house.rooms[0].id.0)),
-            (Action::Create, Resource::Room, ResourceId::Number(house.rooms[1].id.0)),
-            (Action::Create, Resource::Room, ResourceId::Number(added.0)),
-            (Action::Update, Resource::Room, ResourceId::Number(added.0)),
-            (Action::Delete, Resource::Room, ResourceId::Number(added.0)),
-        ],
+            creation_trail(&house),
+            vec![
+                (Action::Create, Resource::Room, ResourceId::Number(added.0)),
+                (Action::Update, Resource::Room, ResourceId::Number(added.0)),
+                (Action::Delete, Resource::Room, ResourceId::Number(added.0)),
+            ],
+        ]
+        .concat(),
         "the property's and its rooms' events, oldest first"
     );
     assert!(history.windows(2).all(|pair| pair[0].id < pair[1].id), "event ids ascend");

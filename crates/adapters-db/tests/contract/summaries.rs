@@ -2,7 +2,7 @@
 //! room_kinds) that the filters and sorts compare: written with every room
 //! write, always equal to `Property::summary()` of what `find` returns.
 
-use realty_domain::{Action, AreaM2, PropertyChange, RoomKind, RoomKinds, RoomUpdate};
+use realty_domain::{Action, AreaM2, PropertyChange, RoomKind, RoomKinds, RoomUpdate, Summary};
 
 use crate::fixture::{
     TestDb, apply, audit, contract_tests, create, found, new_property, register, rename, room, room_of,
@@ -13,6 +13,11 @@ contract_tests!(the_stored_summary_follows_every_room_write, a_property_without_
 async fn assert_summary_in_step(t: &TestDb, id: realty_domain::PropertyId, case: &str) {
     let property = found(&t.db, id).await;
     assert_eq!(t.stored_summary(id).await, property.summary(), "the stored summary after {case}");
+}
+
+/// The room count, bedroom count and total area of `summary`.
+fn counts_and_area(summary: &Summary) -> (u32, u32, f64) {
+    (summary.room_count, summary.bedroom_count, summary.total_area_m2)
 }
 
 async fn the_stored_summary_follows_every_room_write(t: TestDb) {
@@ -68,7 +73,7 @@ async fn the_stored_summary_follows_every_room_write(t: TestDb) {
     let removed = t.stored_summary(flat.id).await;
 
     assert_eq!(
-        (created.room_count, created.bedroom_count, created.total_area_m2),
+        counts_and_area(&created),
         (2, 1, 20.3),
         "12.1 + 8.2 is stored as 20.3, rounded to the centimetre²"
     );
@@ -77,21 +82,13 @@ async fn the_stored_summary_follows_every_room_write(t: TestDb) {
         RoomKinds::NONE.with(RoomKind::Bedroom).with(RoomKind::Kitchen),
         "bedroom and kitchen"
     );
-    assert_eq!(
-        (after_update.room_count, after_update.bedroom_count, after_update.total_area_m2),
-        (3, 2, 26.42),
-        "12.1 + 9.99 + 4.33 with two bedrooms"
-    );
+    assert_eq!(counts_and_area(&after_update), (3, 2, 26.42), "12.1 + 9.99 + 4.33 with two bedrooms");
     assert_eq!(
         after_update.kinds,
         RoomKinds::NONE.with(RoomKind::Bedroom).with(RoomKind::Bathroom),
         "the kitchen kind is gone once no room has it"
     );
-    assert_eq!(
-        (removed.room_count, removed.bedroom_count, removed.total_area_m2),
-        (2, 1, 14.32),
-        "9.99 + 4.33"
-    );
+    assert_eq!(counts_and_area(&removed), (2, 1, 14.32), "9.99 + 4.33");
 }
 
 async fn a_property_without_rooms_has_an_empty_summary(t: TestDb) {

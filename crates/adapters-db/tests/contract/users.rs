@@ -1,6 +1,6 @@
 //! `UserRepository`: accounts, the admin directory, and the last admin.
 
-use realty_domain::ports::{AuditLog, PropertyRepository, UserRepository};
+use realty_domain::ports::{AuditLog, UserRepository};
 use realty_domain::{
     Action, DomainError, PasswordHash, PersonName, Role, User, UserId, UserQuery, UserUpdate,
 };
@@ -174,20 +174,12 @@ async fn deleting_a_user_removes_their_properties_rooms_and_words_but_keeps_the_
         None,
         "the user is gone"
     );
-    assert_eq!(
-        PropertyRepository::find(&t.db, doomed.id).await.expect("the find runs"),
-        None,
-        "their properties cascade"
-    );
-    let rooms = format!("SELECT COUNT(*) AS n FROM rooms WHERE property_id = {}", doomed.id);
-    assert_eq!(t.count(&rooms).await, 0, "their rooms cascade");
+    assert_eq!(t.property(doomed.id).await, None, "their properties cascade");
+    assert_eq!(t.room_count(doomed.id).await, 0, "their rooms cascade");
     assert_eq!(t.word_count(doomed.id).await, 0, "their properties' words cascade");
     let user_words = format!("SELECT COUNT(*) AS n FROM user_words WHERE user_id = {}", owner.id);
     assert_eq!(t.count(&user_words).await, 0, "their directory words cascade");
-    assert!(
-        PropertyRepository::find(&t.db, kept.id).await.expect("the find runs").is_some(),
-        "others' properties stay"
-    );
+    assert!(t.property(kept.id).await.is_some(), "others' properties stay");
     assert_eq!(directory(&t, search("other")).await, ["other@example.com"], "others stay in the directory");
     let history = AuditLog::property_history(&t.db, doomed.id).await.expect("the history reads");
     assert_eq!(history.len(), 3, "the property's trail outlives it");

@@ -248,6 +248,13 @@ impl PropertiesMocks {
     pub fn build(self) -> Properties {
         Properties::new(Arc::new(self.properties), Arc::new(self.audit), clock())
     }
+
+    /// The use cases over mocks that expect nothing but edits of
+    /// `property` ([`Self::with_edit_of`]), and their decisions.
+    pub fn editing(property: Property) -> (Properties, Decisions) {
+        let (mocks, decisions) = Self::new().with_edit_of(property);
+        (mocks.build(), decisions)
+    }
 }
 
 /// What the stand-in for the repository's edit applies: the change in
