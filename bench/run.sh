@@ -51,6 +51,8 @@
 #                           bench database, and resets them)
 #   PG_LOG                  that server's log file (default: from pg_lsclusters)
 #   DB_NAME=realty_bench_<PROPERTIES>  dropped and created afresh
+#   REUSE_DB=1              keep DB_NAME if an earlier run seeded it with
+#                           PROPERTIES properties (read phases only)
 #   PORT=18080              where realty listens (127.0.0.1; the plans
 #                           instance uses PORT+1)
 #   WRK_THREADS=2           wrk and pgbench threads (at most one per connection)
@@ -130,10 +132,20 @@ fi
 echo "realty version: $("$BIN" --version)" >>"$OUT/machine.txt"
 
 # ------------------------------------------------------------ database
-log "creating database $DB_NAME"
-psql "$PG_URL/postgres" -qX -v ON_ERROR_STOP=1 \
-  -c "DROP DATABASE IF EXISTS \"$DB_NAME\" WITH (FORCE)" \
-  -c "CREATE DATABASE \"$DB_NAME\""
+# REUSE_DB=1 keeps a database an earlier run seeded with as many properties
+# (a million take minutes to seed); only for read phases, which change nothing.
+reuse=0
+if [[ "${REUSE_DB:-0}" == 1 ]] &&
+  [[ "$(psql "$DB_URL" -qAtX -c 'SELECT count(*) FROM properties' 2>/dev/null || echo 0)" -ge "$PROPERTIES" ]]; then
+  has_phase writes && die "REUSE_DB=1 with the writes phase would measure a changed database"
+  reuse=1
+  log "reusing database $DB_NAME"
+else
+  log "creating database $DB_NAME"
+  psql "$PG_URL/postgres" -qX -v ON_ERROR_STOP=1 \
+    -c "DROP DATABASE IF EXISTS \"$DB_NAME\" WITH (FORCE)" \
+    -c "CREATE DATABASE \"$DB_NAME\""
+fi
 
 export REALTY_PROFILE=prod
 export REALTY_DATABASE_URL=$DB_URL
@@ -145,22 +157,25 @@ REALTY_TOKEN_KEY=$("$BIN" keygen)
 export REALTY_TOKEN_KEY
 if [[ -n "${POOL_SIZE:-}" ]]; then export REALTY_DB_POOL_SIZE=$POOL_SIZE; fi
 
-"$BIN" migrate
 ADMIN_EMAIL=bench-admin@loadtest.example
 ADMIN_PASSWORD=bench-admin-password
-REALTY_ADMIN_PASSWORD=$ADMIN_PASSWORD "$BIN" create-admin "$ADMIN_EMAIL" >/dev/null
-log "seeding $PROPERTIES properties"
-seed_start=$(date +%s.%N)
-"$BIN" seed --properties "$PROPERTIES" | tee "$OUT/seed.txt"
-seed_end=$(date +%s.%N)
-seed_s=$(python3 -c "print(round($seed_end - $seed_start, 1))")
-log "seed took ${seed_s}s; VACUUM ANALYZE"
-analyze_start=$(date +%s.%N)
-# What autovacuum would do shortly after a bulk load; done now so every run
-# plans with the same statistics and an all-visible map.
-psql "$DB_URL" -qX -c 'VACUUM ANALYZE'
-analyze_end=$(date +%s.%N)
-analyze_s=$(python3 -c "print(round($analyze_end - $analyze_start, 1))")
+seed_s=null analyze_s=null
+if ((reuse == 0)); then
+  "$BIN" migrate
+  REALTY_ADMIN_PASSWORD=$ADMIN_PASSWORD "$BIN" create-admin "$ADMIN_EMAIL" >/dev/null
+  log "seeding $PROPERTIES properties"
+  seed_start=$(date +%s.%N)
+  "$BIN" seed --properties "$PROPERTIES" | tee "$OUT/seed.txt"
+  seed_end=$(date +%s.%N)
+  seed_s=$(python3 -c "print(round($seed_end - $seed_start, 1))")
+  log "seed took ${seed_s}s; VACUUM ANALYZE"
+  analyze_start=$(date +%s.%N)
+  # What autovacuum would do shortly after a bulk load; done now so every run
+  # plans with the same statistics and an all-visible map.
+  psql "$DB_URL" -qX -c 'VACUUM ANALYZE'
+  analyze_end=$(date +%s.%N)
+  analyze_s=$(python3 -c "print(round($analyze_end - $analyze_start, 1))")
+fi
 psql "$DB_URL" -qAtX -F ' ' -c "SELECT 'rows', (SELECT count(*) FROM properties), (SELECT count(*) FROM rooms)" \
   -c "SELECT 'size', pg_size_pretty(pg_database_size(current_database()))" >"$OUT/data.txt"
 read -r _ n_properties n_rooms < <(grep '^rows' "$OUT/data.txt")

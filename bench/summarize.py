@@ -92,10 +92,15 @@ def main(out):
     say("```")
     say("")
     if seed:
+        timing = (
+            f"`realty seed --properties` took **{seed['seed_s']} s**; `VACUUM ANALYZE` after it "
+            f"{seed['vacuum_analyze_s']} s."
+            if seed["seed_s"] is not None
+            else "Seeded by an earlier run (REUSE_DB=1)."
+        )
         say(
             f"Data: {seed['properties']:,} properties, {seed['rooms']:,} rooms, database "
-            f"{seed['database_size']}. `realty seed --properties` took **{seed['seed_s']} s**; "
-            f"`VACUUM ANALYZE` after it {seed['vacuum_analyze_s']} s."
+            f"{seed['database_size']}. {timing}"
         )
         say("")
 
