@@ -10,6 +10,7 @@ use realty_domain::{
 use utoipa::IntoParams;
 
 use super::rooms::RoomKindSchema;
+use super::rules;
 use crate::cursor::{self, Fingerprint};
 use crate::error::ApiError;
 use crate::extract::{Query, QueryParams};
@@ -55,11 +56,11 @@ pub struct PropertySearchParams {
     /// A city, compared case-, accent-, script- and separator-insensitively
     /// (`saint etienne` finds "Saint-Étienne", `lodz` finds "Łódź"). Repeat
     /// for any of several.
-    #[param(explode = true, style = Form)]
+    #[param(explode = true, style = Form, schema_with = rules::city_filters)]
     city: Option<Vec<String>>,
     /// A property type slug; an unknown one matches nothing. Repeat for any
     /// of several.
-    #[param(rename = "type", explode = true, style = Form)]
+    #[param(rename = "type", explode = true, style = Form, schema_with = rules::type_filters)]
     property_type: Option<Vec<String>>,
     /// The owner's user id.
     #[param(minimum = 1)]
@@ -84,7 +85,7 @@ pub struct PropertySearchParams {
     has: Option<Vec<String>>,
     /// 1 to 10 words of at most 50 characters; each must start a word of the
     /// name or the description (case, accents and punctuation ignored).
-    #[param(min_length = 1, example = "sunny park")]
+    #[param(schema_with = rules::search_text, example = "sunny park")]
     q: Option<String>,
     /// Only properties changed at or after this instant (RFC 3339).
     updated_since: Option<DateTime<Utc>>,
@@ -125,7 +126,7 @@ impl QueryParams for PropertySearchParams {
 pub struct UserSearchParams {
     /// Words (1 to 10) each starting a word of the email, first or last
     /// name (case and accents ignored).
-    #[param(min_length = 1, example = "ada")]
+    #[param(schema_with = rules::search_text, example = "ada")]
     q: Option<String>,
     /// Only accounts of this role.
     #[param(value_type = Option<RoleSchema>, inline)]
