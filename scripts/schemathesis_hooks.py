@@ -11,7 +11,8 @@ refusals, recognised by the service's own answer (the status and the
 fields its problem names with their messages), never anything else:
 
 - 412 to a write whose If-Match names a version that is not current;
-- 422 naming `property_type` "does not exist" (a slug of no type);
+- 422 naming `property_type` "must name an existing property type" (a
+  slug of no type);
 - 422 naming `birth_date` "must be today or earlier" (the schema states
   the lower bound, 1900-01-01; the upper one moves every day);
 - 422 naming `current_password` (a new password needs the current one
@@ -34,7 +35,7 @@ import schemathesis
 # state of the service, or several values together, can decide.
 _STATEFUL_REFUSALS = {
     422: [
-        ("property_type", "does not exist"),
+        ("property_type", "exist"),
         ("birth_date", "today or earlier"),
         ("current_password", None),
         ("Idempotency-Key", None),
