@@ -42,8 +42,7 @@ fn allows(schema: &Value, value: &str) -> bool {
     });
     let min_ok = schema["minLength"].as_u64().is_none_or(|min| length as u64 >= min);
     let max_ok = schema["maxLength"].as_u64().is_none_or(|max| length as u64 <= max);
-    let members_ok =
-        schema["allOf"].as_array().into_iter().flatten().all(|member| allows(member, value));
+    let members_ok = schema["allOf"].as_array().into_iter().flatten().all(|member| allows(member, value));
     pattern_ok && min_ok && max_ok && members_ok
 }
 
@@ -64,7 +63,13 @@ fn trimmed_max(schema: &Value) -> usize {
 
 /// Sends `request` and returns whether it was accepted (`ok`); otherwise
 /// asserts it was refused with `refusal`, naming `field`.
-async fn accepted(request: RequestBuilder, ok: StatusCode, refusal: StatusCode, field: &str, context: &str) -> bool {
+async fn accepted(
+    request: RequestBuilder,
+    ok: StatusCode,
+    refusal: StatusCode,
+    field: &str,
+    context: &str,
+) -> bool {
     let response = request.send().await.unwrap();
     if response.status() == ok {
         return true;
@@ -117,7 +122,8 @@ async fn names_are_accepted_exactly_when_the_document_allows_them(app: TestApp) 
     for name in one_line_samples(trimmed_max(&schema)) {
         let request = app.patch("/users/me", &json!({"first_name": name})).bearer_auth(&user.token);
         let context = format!("first_name {name:?}");
-        let ok = accepted(request, StatusCode::OK, StatusCode::UNPROCESSABLE_ENTITY, "first_name", &context).await;
+        let ok =
+            accepted(request, StatusCode::OK, StatusCode::UNPROCESSABLE_ENTITY, "first_name", &context).await;
         assert_eq!(ok, allows(&schema, &name), "{context}: the service and the document disagree");
     }
 }
@@ -165,8 +171,14 @@ async fn sign_up_emails_are_accepted_exactly_when_the_document_allows_them(app: 
     for email in samples {
         let body = json!({"email": email, "password": PASSWORD, "first_name": "E", "last_name": "Mail"});
         let context = format!("email {email:?}");
-        let ok = accepted(app.post("/users", &body), StatusCode::CREATED, StatusCode::UNPROCESSABLE_ENTITY, "email", &context)
-            .await;
+        let ok = accepted(
+            app.post("/users", &body),
+            StatusCode::CREATED,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "email",
+            &context,
+        )
+        .await;
         assert_eq!(ok, allows(&schema, &email), "{context}: the service and the document disagree");
     }
 }
@@ -191,19 +203,34 @@ async fn lengths_counted_as_sent_match_max_length(app: TestApp) {
     for text in samples {
         let request = app.patch(&room, &json!({"description": text})).bearer_auth(&owner.token);
         let context = format!("description of {} characters", text.chars().count());
-        let ok = accepted(request, StatusCode::OK, StatusCode::UNPROCESSABLE_ENTITY, "description", &context).await;
+        let ok = accepted(request, StatusCode::OK, StatusCode::UNPROCESSABLE_ENTITY, "description", &context)
+            .await;
         assert_eq!(ok, allows(&description, &text), "{context}: the service and the document disagree");
     }
 
     let password = property_schema(&document, "RegisterBody", "password");
     let (min, max) = (password["minLength"].as_u64().unwrap(), password["maxLength"].as_u64().unwrap());
     assert_eq!((min, max), (8, 128));
-    let samples = [repeat("p", 7), repeat("p", 8), repeat(" ", 8), repeat("🔑", 128), repeat("p", 129), "pass\u{0}word".to_owned()];
+    let samples = [
+        repeat("p", 7),
+        repeat("p", 8),
+        repeat(" ", 8),
+        repeat("🔑", 128),
+        repeat("p", 129),
+        "pass\u{0}word".to_owned(),
+    ];
     for password_text in samples {
-        let body = json!({"email": app.email("pw"), "password": password_text, "first_name": "P", "last_name": "W"});
+        let body =
+            json!({"email": app.email("pw"), "password": password_text, "first_name": "P", "last_name": "W"});
         let context = format!("password of {} characters", password_text.chars().count());
-        let ok = accepted(app.post("/users", &body), StatusCode::CREATED, StatusCode::UNPROCESSABLE_ENTITY, "password", &context)
-            .await;
+        let ok = accepted(
+            app.post("/users", &body),
+            StatusCode::CREATED,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "password",
+            &context,
+        )
+        .await;
         assert_eq!(ok, allows(&password, &password_text), "{context}: the service and the document disagree");
     }
 }
@@ -239,10 +266,13 @@ async fn numeric_bounds_and_the_room_cap_are_the_documented_ones(app: TestApp) {
     let area = property_schema(&document, "RoomPatchBody", "area_m2");
     let max_area = area["maximum"].as_f64().unwrap();
     assert_eq!((area["exclusiveMinimum"].as_f64(), max_area), (Some(0.0), realty_domain::AreaM2::MAX));
-    for (value, allowed) in [(0.0, false), (0.01, true), (max_area, true), (max_area + 0.01, false), (-1.0, false)] {
+    for (value, allowed) in
+        [(0.0, false), (0.01, true), (max_area, true), (max_area + 0.01, false), (-1.0, false)]
+    {
         let request = app.patch(&room, &json!({"area_m2": value})).bearer_auth(&owner.token);
         let context = format!("area_m2 {value}");
-        let ok = accepted(request, StatusCode::OK, StatusCode::UNPROCESSABLE_ENTITY, "area_m2", &context).await;
+        let ok =
+            accepted(request, StatusCode::OK, StatusCode::UNPROCESSABLE_ENTITY, "area_m2", &context).await;
         assert_eq!(ok, allowed, "{context}");
     }
 
@@ -255,7 +285,8 @@ async fn numeric_bounds_and_the_room_cap_are_the_documented_ones(app: TestApp) {
             "rooms": vec![room_body.clone(); count]});
         let request = app.post("/properties", &body).bearer_auth(&owner.token);
         let context = format!("{count} inline rooms");
-        let ok = accepted(request, StatusCode::CREATED, StatusCode::UNPROCESSABLE_ENTITY, "rooms", &context).await;
+        let ok =
+            accepted(request, StatusCode::CREATED, StatusCode::UNPROCESSABLE_ENTITY, "rooms", &context).await;
         assert_eq!(ok, allowed, "{context}");
     }
 }
@@ -273,7 +304,7 @@ fn admits_null(document: &Value, schema: &Value) -> bool {
     };
     own || ["oneOf", "anyOf"]
         .iter()
-        .any(|key| schema[key].as_array().into_iter().flatten().any(|member| admits_null(&document, member)))
+        .any(|key| schema[key].as_array().into_iter().flatten().any(|member| admits_null(document, member)))
 }
 
 async fn null_is_accepted_exactly_where_the_document_admits_it(app: TestApp) {
@@ -282,13 +313,20 @@ async fn null_is_accepted_exactly_where_the_document_admits_it(app: TestApp) {
     let property = app.property(&owner, "Nice", 1).await;
     let path = format!("/properties/{}", property["id"]);
     let room = format!("{path}/rooms/{}", property["rooms"][0]["id"]);
-    for (component, target) in [("ProfileBody", "/users/me"), ("PropertyPatchBody", path.as_str()), ("RoomPatchBody", room.as_str())] {
+    for (component, target) in
+        [("ProfileBody", "/users/me"), ("PropertyPatchBody", path.as_str()), ("RoomPatchBody", room.as_str())]
+    {
         let fields = document["components"]["schemas"][component]["properties"].as_object().unwrap().clone();
         for (field, schema) in fields {
             let request = app.patch(target, &json!({ field.as_str(): null })).bearer_auth(&owner.token);
             let context = format!("{component}.{field}: null");
-            let ok = accepted(request, StatusCode::OK, StatusCode::UNPROCESSABLE_ENTITY, &field, &context).await;
-            assert_eq!(ok, admits_null(&document, &schema), "{context}: the service and the document disagree");
+            let ok =
+                accepted(request, StatusCode::OK, StatusCode::UNPROCESSABLE_ENTITY, &field, &context).await;
+            assert_eq!(
+                ok,
+                admits_null(&document, &schema),
+                "{context}: the service and the document disagree"
+            );
         }
     }
 }
