@@ -76,15 +76,9 @@ impl Email {
     /// a dotted domain, no spaces): only sending mail proves an address.
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
         let email = LoginEmail::parse(raw)?.0;
-        // The local part is measured as sent (trimmed), before lower-casing,
-        // which may lengthen it ("İ" is two characters lower-cased): as the
-        // document's pattern counts.
-        let local = raw.trim().split_once('@').map_or("", |(local, _)| local);
-        if local.chars().count() > Self::MAX_LOCAL_CHARS {
-            return Err(ValueError::NotAnEmail);
-        }
         let (local, domain) = email.split_once('@').ok_or(ValueError::NotAnEmail)?;
         let well_formed = !local.is_empty()
+            && local.chars().count() <= Self::MAX_LOCAL_CHARS
             && !domain.contains('@')
             && domain.contains('.')
             && !domain.starts_with('.')
@@ -120,12 +114,10 @@ impl LoginEmail {
     /// When blank, over 254 characters, or holding control or format
     /// characters.
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
-        // Measured before lower-casing, as sent (trimmed), as the
-        // document's pattern counts.
-        let email = raw.trim();
-        check_length(email, 1, Email::MAX_CHARS)?;
-        check_single_line(email)?;
-        Ok(Self(email.to_lowercase()))
+        let email = raw.trim().to_lowercase();
+        check_length(&email, 1, Email::MAX_CHARS)?;
+        check_single_line(&email)?;
+        Ok(Self(email))
     }
 
     /// The address, when it is a valid one.
