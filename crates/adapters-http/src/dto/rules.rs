@@ -313,19 +313,6 @@ pub fn inline_rooms() -> Schema {
         .into()
 }
 
-/// A repeatable query parameter of `item`s.
-pub fn repeated(item: Schema) -> Schema {
-    utoipa::openapi::schema::ArrayBuilder::new().items(RefOr::T(item)).into()
-}
-
-pub fn city_filters() -> Schema {
-    repeated(city_filter())
-}
-
-pub fn type_filters() -> Schema {
-    repeated(slug().description(Some("A property type's slug")).into())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

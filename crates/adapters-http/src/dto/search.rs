@@ -31,6 +31,30 @@ impl utoipa::PartialSchema for SortSchema {
 
 impl utoipa::ToSchema for SortSchema {}
 
+/// A `city` filter's value, as [`rules::city_filter`] states it.
+#[derive(Debug)]
+pub struct CityFilterSchema;
+
+impl utoipa::PartialSchema for CityFilterSchema {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        rules::city_filter().into()
+    }
+}
+
+impl utoipa::ToSchema for CityFilterSchema {}
+
+/// A `type` filter's value: a slug, as [`rules::type_slug`] states it.
+#[derive(Debug)]
+pub struct TypeSlugSchema;
+
+impl utoipa::PartialSchema for TypeSlugSchema {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        rules::type_slug().into()
+    }
+}
+
+impl utoipa::ToSchema for TypeSlugSchema {}
+
 /// The roles as an OpenAPI string enum, listed from `Role::NAMES`.
 #[derive(Debug)]
 pub struct RoleSchema;
@@ -56,11 +80,11 @@ pub struct PropertySearchParams {
     /// A city, compared case-, accent-, script- and separator-insensitively
     /// (`saint etienne` finds "Saint-Étienne", `lodz` finds "Łódź"). Repeat
     /// for any of several.
-    #[param(explode = true, style = Form, schema_with = rules::city_filters)]
+    #[param(value_type = Option<Vec<CityFilterSchema>>, inline, explode = true, style = Form)]
     city: Option<Vec<String>>,
     /// A property type slug; an unknown one matches nothing. Repeat for any
     /// of several.
-    #[param(rename = "type", explode = true, style = Form, schema_with = rules::type_filters)]
+    #[param(rename = "type", value_type = Option<Vec<TypeSlugSchema>>, inline, explode = true, style = Form)]
     property_type: Option<Vec<String>>,
     /// The owner's user id.
     #[param(minimum = 1)]
