@@ -21,6 +21,7 @@ mod ops;
 mod properties;
 mod rooms;
 mod scale_out;
+mod schema_rules;
 mod search;
 mod slow_clients;
 mod users;

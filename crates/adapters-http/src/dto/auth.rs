@@ -5,6 +5,7 @@ use realty_domain::{LoginEmail, Password};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::rules;
 use crate::extract::{Body, Field, Fields};
 
 /// Login.
@@ -13,11 +14,11 @@ use crate::extract::{Body, Field, Fields};
 pub struct TokenRequest {
     /// At most 254 characters; an address that is not registered (or not an
     /// address at all) gets the same 401 as a wrong password.
-    #[schema(value_type = String, required = true, max_length = 254, example = "ada@example.com")]
+    #[schema(schema_with = rules::login_email, required = true)]
     #[serde(default)]
     email: Field,
     /// At most 128 characters.
-    #[schema(value_type = String, required = true, max_length = 128, example = "correct horse battery")]
+    #[schema(schema_with = rules::presented_password, required = true)]
     #[serde(default)]
     password: Field,
 }

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod properties;
 pub mod property_types;
 pub mod rooms;
+pub mod rules;
 pub mod search;
 pub mod users;
 

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::rooms::{RoomBody, RoomResponse};
+use super::rules;
 use crate::extract::{Body, Field, Fields};
 
 /// A new property, optionally with its rooms.
@@ -15,23 +16,23 @@ use crate::extract::{Body, Field, Fields};
 #[serde(deny_unknown_fields)]
 pub struct PropertyBody {
     /// 1 to 120 characters after trimming.
-    #[schema(value_type = String, required = true, example = "Sunny flat near the park")]
+    #[schema(schema_with = rules::property_name, required = true)]
     #[serde(default)]
     name: Field,
     /// At most 5000 characters, kept as entered; absent means `""`.
-    #[schema(value_type = String, max_length = 5000)]
+    #[schema(schema_with = rules::property_description)]
     #[serde(default)]
     description: Field,
     /// The slug of an existing property type (`GET /property-types`).
-    #[schema(value_type = String, required = true, pattern = "^[a-z0-9-]{1,40}$", example = "apartment")]
+    #[schema(schema_with = rules::type_slug, required = true)]
     #[serde(default)]
     property_type: Field,
     /// 1 to 100 characters after trimming, with a letter or digit.
-    #[schema(value_type = String, required = true, example = "Saint-Étienne")]
+    #[schema(schema_with = rules::city, required = true)]
     #[serde(default)]
     city: Field,
     /// At most 100 rooms.
-    #[schema(value_type = Vec<RoomBody>, max_items = 100)]
+    #[schema(schema_with = rules::inline_rooms)]
     #[serde(default)]
     rooms: Field,
 }
@@ -61,19 +62,19 @@ impl Body for PropertyBody {
 #[serde(deny_unknown_fields)]
 pub struct PropertyPatchBody {
     /// 1 to 120 characters after trimming.
-    #[schema(value_type = String)]
+    #[schema(schema_with = rules::property_name)]
     #[serde(default)]
     name: Field,
     /// At most 5000 characters, kept as entered.
-    #[schema(value_type = String, max_length = 5000)]
+    #[schema(schema_with = rules::property_description)]
     #[serde(default)]
     description: Field,
     /// The slug of an existing property type.
-    #[schema(value_type = String, pattern = "^[a-z0-9-]{1,40}$")]
+    #[schema(schema_with = rules::type_slug)]
     #[serde(default)]
     property_type: Field,
     /// 1 to 100 characters after trimming, with a letter or digit.
-    #[schema(value_type = String)]
+    #[schema(schema_with = rules::city)]
     #[serde(default)]
     city: Field,
 }

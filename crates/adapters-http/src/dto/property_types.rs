@@ -4,6 +4,7 @@ use realty_domain::{PropertyType, TypeName, TypeSlug};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::rules;
 use crate::extract::{Body, Field, Fields};
 
 /// A new property type.
@@ -11,11 +12,11 @@ use crate::extract::{Body, Field, Fields};
 #[serde(deny_unknown_fields)]
 pub struct PropertyTypeBody {
     /// `[a-z0-9-]{1,40}`.
-    #[schema(value_type = String, required = true, pattern = "^[a-z0-9-]{1,40}$", example = "chalet")]
+    #[schema(schema_with = rules::type_slug, required = true)]
     #[serde(default)]
     slug: Field,
     /// 1 to 100 characters after trimming.
-    #[schema(value_type = String, required = true, example = "Chalet")]
+    #[schema(schema_with = rules::type_name, required = true)]
     #[serde(default)]
     name: Field,
 }

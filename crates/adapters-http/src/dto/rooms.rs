@@ -4,6 +4,7 @@ use realty_domain::{AreaM2, Floor, NewRoom, Room, RoomDescription, RoomKind, Roo
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::rules;
 use crate::extract::{Body, Field, Fields};
 
 /// The room kinds as an OpenAPI string enum, listed from `RoomKind::ALL` so
@@ -28,7 +29,7 @@ impl ToSchema for RoomKindSchema {}
 #[serde(deny_unknown_fields)]
 pub struct RoomBody {
     /// 1 to 80 characters after trimming.
-    #[schema(value_type = String, required = true, example = "Master bedroom")]
+    #[schema(schema_with = rules::room_name, required = true)]
     #[serde(default)]
     name: Field,
     #[schema(value_type = RoomKindSchema, required = true)]
@@ -39,11 +40,11 @@ pub struct RoomBody {
     #[serde(default)]
     area_m2: Field,
     /// -5 to 200; absent or `null`: unknown.
-    #[schema(value_type = Option<i64>, minimum = -5, maximum = 200)]
+    #[schema(schema_with = rules::floor)]
     #[serde(default)]
     floor: Field,
     /// At most 1000 characters, kept as entered; absent or `null`: none.
-    #[schema(value_type = Option<String>, max_length = 1000)]
+    #[schema(schema_with = rules::room_description)]
     #[serde(default)]
     description: Field,
 }
@@ -73,7 +74,7 @@ impl Body for RoomBody {
 #[serde(deny_unknown_fields)]
 pub struct RoomPatchBody {
     /// 1 to 80 characters after trimming.
-    #[schema(value_type = String)]
+    #[schema(schema_with = rules::room_name)]
     #[serde(default)]
     name: Field,
     #[schema(value_type = RoomKindSchema)]
@@ -84,11 +85,11 @@ pub struct RoomPatchBody {
     #[serde(default)]
     area_m2: Field,
     /// -5 to 200; `null` clears it.
-    #[schema(value_type = Option<i64>, minimum = -5, maximum = 200)]
+    #[schema(schema_with = rules::floor)]
     #[serde(default)]
     floor: Field,
     /// At most 1000 characters, kept as entered; `null` clears it.
-    #[schema(value_type = Option<String>, max_length = 1000)]
+    #[schema(schema_with = rules::room_description)]
     #[serde(default)]
     description: Field,
 }

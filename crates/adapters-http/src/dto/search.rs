@@ -10,6 +10,7 @@ use realty_domain::{
 use utoipa::IntoParams;
 
 use super::rooms::RoomKindSchema;
+use super::rules;
 use crate::cursor::{self, Fingerprint};
 use crate::error::ApiError;
 use crate::extract::{Query, QueryParams};
@@ -29,6 +30,30 @@ impl utoipa::PartialSchema for SortSchema {
 }
 
 impl utoipa::ToSchema for SortSchema {}
+
+/// A `city` filter's value, as [`rules::city_filter`] states it.
+#[derive(Debug)]
+pub struct CityFilterSchema;
+
+impl utoipa::PartialSchema for CityFilterSchema {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        rules::city_filter().into()
+    }
+}
+
+impl utoipa::ToSchema for CityFilterSchema {}
+
+/// A `type` filter's value: a slug, as [`rules::type_slug`] states it.
+#[derive(Debug)]
+pub struct TypeSlugSchema;
+
+impl utoipa::PartialSchema for TypeSlugSchema {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        rules::type_slug().into()
+    }
+}
+
+impl utoipa::ToSchema for TypeSlugSchema {}
 
 /// The roles as an OpenAPI string enum, listed from `Role::NAMES`.
 #[derive(Debug)]
@@ -55,11 +80,11 @@ pub struct PropertySearchParams {
     /// A city, compared case-, accent-, script- and separator-insensitively
     /// (`saint etienne` finds "Saint-Étienne", `lodz` finds "Łódź"). Repeat
     /// for any of several.
-    #[param(explode = true, style = Form)]
+    #[param(value_type = Option<Vec<CityFilterSchema>>, inline, explode = true, style = Form)]
     city: Option<Vec<String>>,
     /// A property type slug; an unknown one matches nothing. Repeat for any
     /// of several.
-    #[param(rename = "type", explode = true, style = Form)]
+    #[param(rename = "type", value_type = Option<Vec<TypeSlugSchema>>, inline, explode = true, style = Form)]
     property_type: Option<Vec<String>>,
     /// The owner's user id.
     #[param(minimum = 1)]
@@ -84,7 +109,7 @@ pub struct PropertySearchParams {
     has: Option<Vec<String>>,
     /// 1 to 10 words of at most 50 characters; each must start a word of the
     /// name or the description (case, accents and punctuation ignored).
-    #[param(min_length = 1, example = "sunny park")]
+    #[param(schema_with = rules::search_text, example = "sunny park")]
     q: Option<String>,
     /// Only properties changed at or after this instant (RFC 3339).
     updated_since: Option<DateTime<Utc>>,
@@ -125,7 +150,7 @@ impl QueryParams for PropertySearchParams {
 pub struct UserSearchParams {
     /// Words (1 to 10) each starting a word of the email, first or last
     /// name (case and accents ignored).
-    #[param(min_length = 1, example = "ada")]
+    #[param(schema_with = rules::search_text, example = "ada")]
     q: Option<String>,
     /// Only accounts of this role.
     #[param(value_type = Option<RoleSchema>, inline)]

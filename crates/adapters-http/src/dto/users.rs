@@ -6,6 +6,7 @@ use realty_domain::{Email, Password, PersonName, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::rules;
 use crate::extract::{Body, Field, Fields};
 
 /// Sign-up.
@@ -13,23 +14,23 @@ use crate::extract::{Body, Field, Fields};
 #[serde(deny_unknown_fields)]
 pub struct RegisterBody {
     /// Compared case-insensitively; at most 254 characters.
-    #[schema(value_type = String, required = true, format = Email, max_length = 254, example = "ada@example.com")]
+    #[schema(schema_with = rules::email, required = true)]
     #[serde(default)]
     email: Field,
     /// 8 to 128 characters, kept exactly as typed.
-    #[schema(value_type = String, required = true, min_length = 8, max_length = 128, example = "correct horse battery")]
+    #[schema(schema_with = rules::new_password, required = true)]
     #[serde(default)]
     password: Field,
     /// 1 to 100 characters after trimming.
-    #[schema(value_type = String, required = true, example = "Ada")]
+    #[schema(schema_with = rules::person_name, required = true)]
     #[serde(default)]
     first_name: Field,
     /// 1 to 100 characters after trimming.
-    #[schema(value_type = String, required = true, example = "Lovelace")]
+    #[schema(schema_with = rules::person_name, required = true)]
     #[serde(default)]
     last_name: Field,
     /// From 1900-01-01 to today; absent or `null`: none.
-    #[schema(value_type = Option<NaiveDate>, format = Date, example = "1990-12-10")]
+    #[schema(schema_with = rules::birth_date)]
     #[serde(default)]
     birth_date: Field,
 }
@@ -58,23 +59,25 @@ impl Body for RegisterBody {
 #[serde(deny_unknown_fields)]
 pub struct ProfileBody {
     /// 1 to 100 characters after trimming.
-    #[schema(value_type = String)]
+    #[schema(schema_with = rules::person_name)]
     #[serde(default)]
     first_name: Field,
     /// 1 to 100 characters after trimming.
-    #[schema(value_type = String)]
+    #[schema(schema_with = rules::person_name)]
     #[serde(default)]
     last_name: Field,
     /// From 1900-01-01 to today; `null` clears it.
-    #[schema(value_type = Option<NaiveDate>, format = Date)]
+    #[schema(schema_with = rules::birth_date)]
     #[serde(default)]
     birth_date: Field,
     /// A new password, 8 to 128 characters; changing one's own needs
     /// `current_password`. Tokens issued before the change stop working.
-    #[schema(value_type = String, min_length = 8, max_length = 128)]
+    #[schema(schema_with = rules::new_password)]
     #[serde(default)]
     password: Field,
-    #[schema(value_type = String, max_length = 128)]
+    /// The caller's current password, needed with `password` when users
+    /// change their own.
+    #[schema(schema_with = rules::presented_password)]
     #[serde(default)]
     current_password: Field,
 }
@@ -101,7 +104,6 @@ impl Body for ProfileBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserResponse<'a> {
     pub id: i64,
-    #[schema(format = Email)]
     pub email: &'a str,
     pub first_name: &'a str,
     pub last_name: &'a str,

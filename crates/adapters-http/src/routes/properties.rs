@@ -49,7 +49,12 @@ pub struct IfMatchParam {
     /// The ETags the change may be based on, e.g. `"3"` or `"3", "4"`; if
     /// none is current, 412 and nothing changes. Weak tags never match. `*`
     /// or no header: whatever version is current.
-    #[param(rename = "If-Match", nullable = false, example = "\"3\"")]
+    #[param(
+        rename = "If-Match",
+        nullable = false,
+        example = "\"3\"",
+        pattern = r#"^[ \t]*(?:\*|(?:W/)?"[ \t!#-~]*"[ \t]*(?:,[ \t]*(?:W/)?"[ \t!#-~]*"[ \t]*)*(?:,[ \t]*)?)?[ \t]*$"#
+    )]
     if_match: Option<String>,
 }
 

@@ -21,6 +21,7 @@ pub use room::{
     AreaM2, Floor, NewRoom, Room, RoomDescription, RoomId, RoomKind, RoomKinds, RoomName, RoomUpdate,
 };
 pub use search::{Keyset, Page, PropertyQuery, SearchWord, Sort, SortKey, SortValue, UserQuery};
+pub use text::{refused_in_free_text, refused_in_one_line};
 pub use user::{
     Actor, BirthDate, Email, LoginEmail, NewUser, Password, PasswordHash, PersonName, Role, User, UserId,
     UserUpdate,

@@ -73,6 +73,14 @@ impl City {
         Ok(Self(trimmed.to_owned()))
     }
 
+    /// Whether `c` alone folds to a letter or digit, so that a city (or a
+    /// search) holding it has a key (or a word): the rule of
+    /// [`City::parse`] one character at a time, from which the HTTP
+    /// adapter writes the document's patterns.
+    pub fn gives_a_key(c: char) -> bool {
+        c.is_ascii_alphanumeric() || (!c.is_ascii() && !fold(c.encode_utf8(&mut [0; 4])).is_empty())
+    }
+
     /// The folded form the city filter compares.
     pub fn key(&self) -> CityKey {
         CityKey(fold(&self.0))

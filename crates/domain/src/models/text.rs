@@ -33,13 +33,26 @@ pub(crate) fn check_single_line(value: &str) -> Result<(), ValueError> {
     Ok(())
 }
 
+/// Whether one-line text (a name, a city, an email, a search) refuses `c`:
+/// the rule of [`check_single_line`], one character at a time, from which
+/// the HTTP adapter writes the document's patterns.
+pub fn refused_in_one_line(c: char) -> bool {
+    c.is_control() || is_format(c)
+}
+
 /// Free text may hold line breaks and tabs, and format characters (emoji
 /// sequences are joined by U+200D), but no other control character.
 pub(crate) fn check_multiline(value: &str) -> Result<(), ValueError> {
-    if value.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+    if value.chars().any(refused_in_free_text) {
         return Err(ValueError::ControlCharacter);
     }
     Ok(())
+}
+
+/// Whether free text (a description) refuses `c`: the rule of
+/// [`check_multiline`], one character at a time.
+pub fn refused_in_free_text(c: char) -> bool {
+    c.is_control() && !matches!(c, '\n' | '\r' | '\t')
 }
 
 /// Unicode general category Cf. ASCII has none, so most text skips the
@@ -56,6 +69,9 @@ macro_rules! bounded_name {
         pub struct $name(String);
 
         impl $name {
+            /// Counted once trimmed (`str::trim`: Unicode white space).
+            pub const MIN_CHARS: usize = $min;
+            /// Counted once trimmed.
             pub const MAX_CHARS: usize = $max;
 
             /// Trims `raw` and checks it holds
