@@ -405,6 +405,15 @@ async fn a_wrong_method_is_a_405_problem_with_allow() {
 }
 
 #[tokio::test]
+async fn a_wrong_method_is_a_405_whatever_its_query() {
+    for path in ["/users?q=ada&colour=red", "/property-types?colour=red"] {
+        let answer = call(Ports::default().app(), request(Method::TRACE, path, None, None)).await;
+
+        problem(&answer, StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed");
+    }
+}
+
+#[tokio::test]
 async fn a_route_needing_a_token_without_one_is_a_401_with_a_bare_challenge() {
     let answer = call(Ports::default().app(), request(Method::GET, "/users/me", None, None)).await;
 

@@ -291,8 +291,11 @@ pub(crate) async fn known_query_parameters(
     };
     // HEAD is served by the GET route.
     let method = if request.method() == Method::HEAD { Method::GET } else { request.method().clone() };
-    let undocumented = Operation::default();
-    let operation = known.0.get(&(method, path.as_str().to_owned())).unwrap_or(&undocumented);
+    // A method the route does not serve is the router's 405, whatever the
+    // query; an operation that reads its query checks it itself.
+    let Some(operation) = known.0.get(&(method, path.as_str().to_owned())) else {
+        return next.run(request).await;
+    };
     if !operation.names.is_empty() {
         return next.run(request).await;
     }
