@@ -1,14 +1,15 @@
 //! The OpenAPI 3.1 document, assembled from the handlers' annotations.
 //!
 //! Every problem response is declared once here, as a reusable response
-//! component; a route lists the statuses it can return and refers to them
-//! (`(status = 404, response = NotFound)`). The statuses every route can
-//! return (429 from the rate limit, 400 for an unknown query parameter, 500,
-//! and 503 while the database is unreachable or a request runs too long,
-//! and 413 wherever a body is read) are added to every operation by
-//! [`add_common_responses`], once the routes are in the document.
+//! component; a route lists the statuses its own logic can return and
+//! refers to them (`(status = 404, response = NotFound)`). The statuses that
+//! follow from what an operation reads (429 from the rate limit, 400 for an
+//! unknown query parameter, 500, 503 while the database is unreachable or a
+//! request runs too long; 401 with a token; 413, 415 and 422 with a body;
+//! 412 with `If-Match`) are added by [`add_common_responses`], once the
+//! routes are in the document.
 
-use utoipa::openapi::path::Operation;
+use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi, ToResponse};
@@ -108,10 +109,13 @@ impl Modify for BearerAuth {
     }
 }
 
-/// Adds to every operation of `openapi` the statuses any route can return,
-/// and 413 to those that read a body. Called on the assembled document: a
-/// `modifiers(...)` entry of [`ApiDoc`] would run before the routers add
-/// their paths, and so change nothing.
+/// Adds to every operation of `openapi` the statuses that follow from what
+/// it reads, so that no route lists them by hand: any operation can answer
+/// 400 (an unknown query parameter), 429, 500 and 503; one that needs a
+/// token 401 (the `AuthUser` extractor); one that reads a body 413, 415 and
+/// 422 (`ApiJson`); one that takes `If-Match` 412 (`IfMatch`). Called on
+/// the assembled document: a `modifiers(...)` entry of [`ApiDoc`] would run
+/// before the routers add their paths, and so change nothing.
 pub(crate) fn add_common_responses(openapi: &mut utoipa::openapi::OpenApi) {
     let common = [
         ("400", "BadRequest"),
@@ -123,8 +127,20 @@ pub(crate) fn add_common_responses(openapi: &mut utoipa::openapi::OpenApi) {
         let operations = [&mut item.get, &mut item.post, &mut item.patch, &mut item.delete, &mut item.put];
         for operation in operations.into_iter().flatten() {
             add_responses(operation, &common);
+            if operation.security.as_ref().is_some_and(|security| !security.is_empty()) {
+                add_responses(operation, &[("401", "Unauthenticated")]);
+            }
             if operation.request_body.is_some() {
-                add_responses(operation, &[("413", "PayloadTooLarge")]);
+                add_responses(
+                    operation,
+                    &[("413", "PayloadTooLarge"), ("415", "UnsupportedMediaType"), ("422", "Unprocessable")],
+                );
+            }
+            let takes_if_match = operation.parameters.iter().flatten().any(|parameter| {
+                parameter.parameter_in == ParameterIn::Header && parameter.name.eq_ignore_ascii_case("if-match")
+            });
+            if takes_if_match {
+                add_responses(operation, &[("412", "PreconditionFailed")]);
             }
         }
     }

@@ -17,9 +17,7 @@ use crate::dto::properties::{PropertyBody, PropertyPage, PropertyPatchBody, Prop
 use crate::dto::search::{PropertySearchParams, next_page_query, property_query};
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, AuthUser, IfMatch, strong_etag};
-use crate::openapi::{
-    Conflict, Forbidden, NotFound, PreconditionFailed, Unauthenticated, Unprocessable, UnsupportedMediaType,
-};
+use crate::openapi::{Conflict, Forbidden, NotFound};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -127,10 +125,7 @@ async fn list_properties(
     params(IdempotencyKeyParam), request_body = PropertyBody, responses(
     (status = 201, description = "Created", body = PropertyResponse, headers(
         ("Location" = String, description = "/properties/{id}"), ("ETag" = String, description = "The version"))),
-    (status = 401, response = Unauthenticated),
-    (status = 409, response = Conflict),
-    (status = 415, response = UnsupportedMediaType),
-    (status = 422, response = Unprocessable)))]
+    (status = 409, response = Conflict)))]
 async fn create_property(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -164,12 +159,8 @@ async fn get_property(
 #[utoipa::path(patch, path = "/properties/{id}", tag = "properties", security(("bearer" = [])), request_body = PropertyPatchBody,
     params(("id" = i64, Path, description = "Property id"), IfMatchParam), responses(
     (status = 200, description = "The updated property", body = PropertyResponse, headers(("ETag" = String, description = "The new version"))),
-    (status = 401, response = Unauthenticated),
     (status = 403, response = Forbidden),
-    (status = 404, response = NotFound),
-    (status = 412, response = PreconditionFailed),
-    (status = 415, response = UnsupportedMediaType),
-    (status = 422, response = Unprocessable)))]
+    (status = 404, response = NotFound)))]
 async fn update_property(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -185,10 +176,8 @@ async fn update_property(
 #[utoipa::path(delete, path = "/properties/{id}", tag = "properties", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Property id"), IfMatchParam), responses(
     (status = 204, description = "Deleted"),
-    (status = 401, response = Unauthenticated),
     (status = 403, response = Forbidden),
-    (status = 404, response = NotFound),
-    (status = 412, response = PreconditionFailed)))]
+    (status = 404, response = NotFound)))]
 async fn delete_property(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -203,7 +192,6 @@ async fn delete_property(
 #[utoipa::path(get, path = "/properties/{id}/history", tag = "properties", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Property id")), responses(
     (status = 200, description = "The audit events", body = [AuditEventResponse]),
-    (status = 401, response = Unauthenticated),
     (status = 403, response = Forbidden),
     (status = 404, response = NotFound)))]
 async fn property_history(

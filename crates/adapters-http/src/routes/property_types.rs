@@ -11,7 +11,7 @@ use super::{conditional, location, weak_etag};
 use crate::dto::property_types::{PropertyTypeBody, PropertyTypeResponse};
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath, AuthUser};
-use crate::openapi::{Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable, UnsupportedMediaType};
+use crate::openapi::{Conflict, Forbidden, NotFound};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -58,11 +58,8 @@ async fn get_type(
 #[utoipa::path(post, path = "/property-types", tag = "property types", security(("bearer" = [])),
     params(crate::routes::properties::IdempotencyKeyParam), request_body = PropertyTypeBody, responses(
     (status = 201, description = "Created", body = PropertyTypeResponse, headers(("Location" = String, description = "/property-types/{slug}"))),
-    (status = 401, response = Unauthenticated),
     (status = 403, response = Forbidden),
-    (status = 409, response = Conflict),
-    (status = 415, response = UnsupportedMediaType),
-    (status = 422, response = Unprocessable)))]
+    (status = 409, response = Conflict)))]
 async fn create_type(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -77,7 +74,6 @@ async fn create_type(
 #[utoipa::path(delete, path = "/property-types/{slug}", tag = "property types", security(("bearer" = [])),
     params(("slug" = String, Path, description = "Type slug")), responses(
     (status = 204, description = "Deleted"),
-    (status = 401, response = Unauthenticated),
     (status = 403, response = Forbidden),
     (status = 404, response = NotFound),
     (status = 409, response = Conflict)))]

@@ -16,9 +16,7 @@ use super::{conditional, location};
 use crate::dto::rooms::{RoomBody, RoomPatchBody, RoomResponse};
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath, AuthUser, IfMatch, strong_etag};
-use crate::openapi::{
-    Conflict, Forbidden, NotFound, PreconditionFailed, Unauthenticated, Unprocessable, UnsupportedMediaType,
-};
+use crate::openapi::{Conflict, Forbidden, NotFound};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -57,13 +55,9 @@ async fn list_rooms(
     (status = 201, description = "Created", body = RoomResponse, headers(
         ("Location" = String, description = "/properties/{id}/rooms/{room_id}"),
         ("ETag" = String, description = "The property's new version"))),
-    (status = 401, response = Unauthenticated),
     (status = 403, response = Forbidden),
     (status = 404, response = NotFound),
-    (status = 409, response = Conflict),
-    (status = 412, response = PreconditionFailed),
-    (status = 415, response = UnsupportedMediaType),
-    (status = 422, response = Unprocessable)))]
+    (status = 409, response = Conflict)))]
 async fn add_room(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -98,12 +92,8 @@ async fn get_room(
 #[utoipa::path(patch, path = "/properties/{id}/rooms/{room_id}", tag = "rooms", security(("bearer" = [])), request_body = RoomPatchBody,
     params(("id" = i64, Path, description = "Property id"), ("room_id" = i64, Path, description = "Room id"), IfMatchParam), responses(
     (status = 200, description = "The updated room", body = RoomResponse, headers(("ETag" = String, description = "The property's new version"))),
-    (status = 401, response = Unauthenticated),
     (status = 403, response = Forbidden),
-    (status = 404, response = NotFound),
-    (status = 412, response = PreconditionFailed),
-    (status = 415, response = UnsupportedMediaType),
-    (status = 422, response = Unprocessable)))]
+    (status = 404, response = NotFound)))]
 async fn update_room(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -123,10 +113,8 @@ async fn update_room(
 #[utoipa::path(delete, path = "/properties/{id}/rooms/{room_id}", tag = "rooms", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Property id"), ("room_id" = i64, Path, description = "Room id"), IfMatchParam), responses(
     (status = 204, description = "Deleted", headers(("ETag" = String, description = "The property's new version"))),
-    (status = 401, response = Unauthenticated),
     (status = 403, response = Forbidden),
-    (status = 404, response = NotFound),
-    (status = 412, response = PreconditionFailed)))]
+    (status = 404, response = NotFound)))]
 async fn remove_room(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,

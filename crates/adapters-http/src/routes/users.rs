@@ -14,7 +14,7 @@ use crate::dto::search::{UserSearchParams, next_page_query, user_query};
 use crate::dto::users::{ProfileBody, RegisterBody, UserPage, UserResponse};
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
-use crate::openapi::{Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable, UnsupportedMediaType};
+use crate::openapi::{Conflict, Forbidden, NotFound};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -31,9 +31,7 @@ fn user_json(user: &User) -> Json<UserResponse<'_>> {
 /// Sign up. The account gets the `user` role; admins come from the CLI.
 #[utoipa::path(post, path = "/users", tag = "users", request_body = RegisterBody, responses(
     (status = 201, description = "Created", body = UserResponse, headers(("Location" = String, description = "/users/{id}"))),
-    (status = 409, response = Conflict),
-    (status = 415, response = UnsupportedMediaType),
-    (status = 422, response = Unprocessable)))]
+    (status = 409, response = Conflict)))]
 async fn register(State(state): State<AppState>, body: ApiJson<RegisterBody>) -> ApiResult<Response> {
     let user = state.accounts.register(body.command_on(state.accounts.today())?).await?;
     let path = format!("/users/{}", user.id);
@@ -45,7 +43,6 @@ async fn register(State(state): State<AppState>, body: ApiJson<RegisterBody>) ->
 #[utoipa::path(get, path = "/users", tag = "users", security(("bearer" = [])), params(UserSearchParams), responses(
     (status = 200, description = "A page; `Link: <…>; rel=\"next\"` when there is a next page", body = UserPage,
         headers(("Link" = String, description = "The next page, RFC 8288"))),
-    (status = 401, response = Unauthenticated),
     (status = 403, response = Forbidden)))]
 async fn list_users(
     State(state): State<AppState>,
@@ -68,18 +65,14 @@ async fn list_users(
 
 /// The caller's own profile.
 #[utoipa::path(get, path = "/users/me", tag = "users", security(("bearer" = [])), responses(
-    (status = 200, description = "The caller", body = UserResponse),
-    (status = 401, response = Unauthenticated)))]
+    (status = 200, description = "The caller", body = UserResponse)))]
 async fn get_me(AuthUser(user): AuthUser) -> Response {
     user_json(&user).into_response()
 }
 
 /// Update the caller's profile.
 #[utoipa::path(patch, path = "/users/me", tag = "users", security(("bearer" = [])), request_body = ProfileBody, responses(
-    (status = 200, description = "The updated user", body = UserResponse),
-    (status = 401, response = Unauthenticated),
-    (status = 415, response = UnsupportedMediaType),
-    (status = 422, response = Unprocessable)))]
+    (status = 200, description = "The updated user", body = UserResponse)))]
 async fn update_me(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -94,7 +87,6 @@ async fn update_me(
 #[utoipa::path(get, path = "/users/{id}", tag = "users", security(("bearer" = [])),
     params(("id" = i64, Path, description = "User id")), responses(
     (status = 200, description = "The user", body = UserResponse),
-    (status = 401, response = Unauthenticated),
     (status = 403, response = Forbidden),
     (status = 404, response = NotFound)))]
 async fn get_user(
@@ -111,11 +103,8 @@ async fn get_user(
 #[utoipa::path(patch, path = "/users/{id}", tag = "users", security(("bearer" = [])), request_body = ProfileBody,
     params(("id" = i64, Path, description = "User id")), responses(
     (status = 200, description = "The updated user", body = UserResponse),
-    (status = 401, response = Unauthenticated),
     (status = 403, response = Forbidden),
-    (status = 404, response = NotFound),
-    (status = 415, response = UnsupportedMediaType),
-    (status = 422, response = Unprocessable)))]
+    (status = 404, response = NotFound)))]
 async fn update_user(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -132,7 +121,6 @@ async fn update_user(
 #[utoipa::path(delete, path = "/users/{id}", tag = "users", security(("bearer" = [])),
     params(("id" = i64, Path, description = "User id")), responses(
     (status = 204, description = "Deleted"),
-    (status = 401, response = Unauthenticated),
     (status = 403, response = Forbidden),
     (status = 404, response = NotFound),
     (status = 409, response = Conflict)))]
