@@ -7,7 +7,8 @@
 //! bounded) and status; gauges that describe the rest of the process (the
 //! database pool, the password-hashing queue) are read when scraped.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use metrics::{Key, Label, Metadata, Recorder};
@@ -51,6 +52,54 @@ struct Recording {
     recorder: PrometheusRecorder,
     handle: PrometheusHandle,
     gauges: Vec<(&'static str, Vec<Label>, Gauge)>,
+    /// The request series by route, registered once each: registering builds
+    /// an owned key and looks it up in the registry, which doing on every
+    /// request cost a tenth of a cached read (BENCHMARKS.md, "What metrics
+    /// and rate limiting cost"). Bounded as the labels are: routes ×
+    /// methods × statuses.
+    requests: RwLock<HashMap<String, Vec<RequestSeries>>>,
+}
+
+/// The counter of one (method, route, status) and the latency histogram of
+/// its (method, route).
+struct RequestSeries {
+    method: Box<str>,
+    status: u16,
+    count: metrics::Counter,
+    latency: metrics::Histogram,
+}
+
+impl Recording {
+    /// Counts one answer, registering its series the first time it is seen.
+    fn request(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let record = |series: &RequestSeries| {
+            series.count.increment(1);
+            series.latency.record(seconds);
+        };
+        let find = |all: &HashMap<String, Vec<RequestSeries>>, record: &dyn Fn(&RequestSeries)| {
+            let series = all.get(route)?.iter().find(|s| s.status == status && &*s.method == method)?;
+            record(series);
+            Some(())
+        };
+        if find(&self.requests.read().unwrap_or_else(PoisonError::into_inner), &record).is_some() {
+            return;
+        }
+        let mut all = self.requests.write().unwrap_or_else(PoisonError::into_inner);
+        if find(&all, &record).is_some() {
+            return; // registered meanwhile by another request
+        }
+        let status_text = status.to_string();
+        let counted = [("method", method), ("route", route), ("status", status_text.as_str())];
+        let timed = [("method", method), ("route", route)];
+        let series = RequestSeries {
+            method: method.into(),
+            status,
+            count: self.recorder.register_counter(&key("http_requests_total", &counted), &METADATA),
+            latency: self.recorder.register_histogram(&key("http_request_duration_seconds", &timed), &METADATA),
+        };
+        record(&series);
+        all.entry(route.to_owned()).or_default().push(series);
+    }
 }
 
 impl std::fmt::Debug for Metrics {
@@ -80,6 +129,7 @@ impl Metrics {
                     (gauge.name, labels, gauge.read)
                 })
                 .collect(),
+            requests: RwLock::default(),
         }));
         let build = [("version", info.version), ("database", info.database)];
         metrics.gauge("realty_build_info", &build).set(1.0);
@@ -98,14 +148,20 @@ impl Metrics {
 
     /// Counts one answered request and its latency.
     pub fn request(&self, method: &str, route: &str, status: u16, latency: Duration) {
-        if self.0.is_none() {
-            return;
+        if let Some(recording) = &self.0 {
+            recording.request(method, route, status, latency.as_secs_f64());
         }
-        let status = status.to_string();
-        let labels = [("method", method), ("route", route), ("status", status.as_str())];
-        self.counter("http_requests_total", &labels).increment(1);
-        let labels = [("method", method), ("route", route)];
-        self.histogram("http_request_duration_seconds", &labels).record(latency.as_secs_f64());
+    }
+
+    /// Folds the latency samples recorded since the last call into their
+    /// histograms. The exporter keeps every sample until then (8 bytes a
+    /// request), so without it memory would grow with the traffic between
+    /// scrapes, or for ever if nothing scrapes; the service calls it every
+    /// ten seconds.
+    pub fn upkeep(&self) {
+        if let Some(recording) = &self.0 {
+            recording.handle.run_upkeep();
+        }
     }
 
     /// Counts a login refused because of too many failures.
@@ -131,12 +187,6 @@ impl Metrics {
     fn counter(&self, name: &'static str, labels: &[(&'static str, &str)]) -> metrics::Counter {
         self.0.as_ref().map_or_else(metrics::Counter::noop, |recording| {
             recording.recorder.register_counter(&key(name, labels), &METADATA)
-        })
-    }
-
-    fn histogram(&self, name: &'static str, labels: &[(&'static str, &str)]) -> metrics::Histogram {
-        self.0.as_ref().map_or_else(metrics::Histogram::noop, |recording| {
-            recording.recorder.register_histogram(&key(name, labels), &METADATA)
         })
     }
 

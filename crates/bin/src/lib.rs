@@ -109,6 +109,7 @@ pub struct Application {
     settings: Settings,
     services: Services,
     rate_limiter: Option<Arc<RateLimiter>>,
+    metrics: Arc<Metrics>,
 }
 
 impl Application {
@@ -147,7 +148,7 @@ impl Application {
             idempotency: services.idempotency.clone(),
             readiness: Arc::new(DatabaseReadiness(services.db.clone())),
             info,
-            metrics,
+            metrics: Arc::clone(&metrics),
             rate_limiter: rate_limiter.clone(),
             trusted_proxies: settings.rate_limit.trusted_proxies.clone().into(),
         });
@@ -157,7 +158,7 @@ impl Application {
             Some(address) => Some(bind(address).await?),
             None => None,
         };
-        Ok(Self { listener, metrics_listener, routers, settings: settings.clone(), services, rate_limiter })
+        Ok(Self { listener, metrics_listener, routers, settings: settings.clone(), services, rate_limiter, metrics })
     }
 
     /// # Errors
@@ -178,8 +179,8 @@ impl Application {
     /// # Errors
     /// When the listener fails.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let Self { listener, metrics_listener, routers, settings, services, rate_limiter } = self;
-        let housekeeping = tokio::spawn(housekeeping(services.idempotency.clone(), rate_limiter));
+        let Self { listener, metrics_listener, routers, settings, services, rate_limiter, metrics: metrics_handle } = self;
+        let housekeeping = tokio::spawn(housekeeping(services.idempotency.clone(), rate_limiter, metrics_handle));
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let metrics = metrics_listener.zip(routers.metrics).map(|(listener, router)| {
             let mut stopped = stopped.clone();
@@ -240,19 +241,21 @@ fn gauges(services: &Services, limiter: Option<&Arc<RateLimiter>>) -> Vec<NamedG
     gauges
 }
 
-/// What keeps the stored and in-memory state bounded: expired idempotency
-/// answers go every ten minutes (other instances do the same; a delete of
-/// what another already deleted costs nothing), refilled rate-limit
-/// buckets every minute.
-async fn housekeeping(idempotency: Idempotency, limiter: Option<Arc<RateLimiter>>) {
-    let mut ticks = tokio::time::interval(Duration::from_secs(60));
+/// What keeps the stored and in-memory state bounded: the latency samples
+/// are folded into their histograms every ten seconds, refilled rate-limit
+/// buckets go every minute, expired idempotency answers every ten minutes
+/// (other instances do the same; a delete of what another already deleted
+/// costs nothing).
+async fn housekeeping(idempotency: Idempotency, limiter: Option<Arc<RateLimiter>>, metrics: Arc<Metrics>) {
+    let mut ticks = tokio::time::interval(Duration::from_secs(10));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    for minute in 0_u64.. {
+    for tick in 0_u64.. {
         ticks.tick().await;
-        if let Some(limiter) = &limiter {
+        metrics.upkeep();
+        if let Some(limiter) = limiter.as_ref().filter(|_| tick % 6 == 0) {
             limiter.forget_idle();
         }
-        if minute % 10 == 0 {
+        if tick % 60 == 0 {
             match idempotency.purge_expired().await {
                 Ok(0) => {}
                 Ok(purged) => tracing::info!(purged, "expired idempotency keys purged"),
