@@ -95,7 +95,9 @@ impl Recording {
             method: method.into(),
             status,
             count: self.recorder.register_counter(&key("http_requests_total", &counted), &METADATA),
-            latency: self.recorder.register_histogram(&key("http_request_duration_seconds", &timed), &METADATA),
+            latency: self
+                .recorder
+                .register_histogram(&key("http_request_duration_seconds", &timed), &METADATA),
         };
         record(&series);
         all.entry(route.to_owned()).or_default().push(series);

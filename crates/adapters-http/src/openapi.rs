@@ -137,7 +137,8 @@ pub(crate) fn add_common_responses(openapi: &mut utoipa::openapi::OpenApi) {
                 );
             }
             let takes_if_match = operation.parameters.iter().flatten().any(|parameter| {
-                parameter.parameter_in == ParameterIn::Header && parameter.name.eq_ignore_ascii_case("if-match")
+                parameter.parameter_in == ParameterIn::Header
+                    && parameter.name.eq_ignore_ascii_case("if-match")
             });
             if takes_if_match {
                 add_responses(operation, &[("412", "PreconditionFailed")]);

@@ -158,7 +158,15 @@ impl Application {
             Some(address) => Some(bind(address).await?),
             None => None,
         };
-        Ok(Self { listener, metrics_listener, routers, settings: settings.clone(), services, rate_limiter, metrics })
+        Ok(Self {
+            listener,
+            metrics_listener,
+            routers,
+            settings: settings.clone(),
+            services,
+            rate_limiter,
+            metrics,
+        })
     }
 
     /// # Errors
@@ -179,8 +187,17 @@ impl Application {
     /// # Errors
     /// When the listener fails.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let Self { listener, metrics_listener, routers, settings, services, rate_limiter, metrics: metrics_handle } = self;
-        let housekeeping = tokio::spawn(housekeeping(services.idempotency.clone(), rate_limiter, metrics_handle));
+        let Self {
+            listener,
+            metrics_listener,
+            routers,
+            settings,
+            services,
+            rate_limiter,
+            metrics: metrics_handle,
+        } = self;
+        let housekeeping =
+            tokio::spawn(housekeeping(services.idempotency.clone(), rate_limiter, metrics_handle));
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let metrics = metrics_listener.zip(routers.metrics).map(|(listener, router)| {
             let mut stopped = stopped.clone();

@@ -26,6 +26,16 @@ fn location(path: &str) -> (header::HeaderName, HeaderValue) {
     (header::LOCATION, HeaderValue::from_str(path).unwrap_or(HeaderValue::from_static("/")))
 }
 
+/// `response` with `Link: <path?query>; rel="next"` (RFC 8288) when there
+/// is a next page, `next` being its query string.
+fn with_next_link(mut response: Response, path: &str, next: Option<String>) -> Response {
+    let link = next.and_then(|query| HeaderValue::from_str(&format!("<{path}?{query}>; rel=\"next\"")).ok());
+    if let Some(link) = link {
+        response.headers_mut().insert(header::LINK, link);
+    }
+    response
+}
+
 /// A weak entity tag derived from `content` (anything that determines the
 /// answer's body): equal content, equal tag, on every instance of one
 /// build.

@@ -3,14 +3,14 @@
 
 use super::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use realty_domain::{Keyset, Property, PropertyId};
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{conditional, location, weak_etag};
+use super::{conditional, location, weak_etag, with_next_link};
 use crate::cursor;
 use crate::dto::audit::AuditEventResponse;
 use crate::dto::properties::{PropertyBody, PropertyPage, PropertyPatchBody, PropertyResponse};
@@ -108,15 +108,9 @@ async fn list_properties(
     let next_cursor = last.map(|last| cursor::encode_keyset(&fingerprint, sort, Keyset::of(last, sort)));
     let content: Vec<(i64, i64)> = page.items.iter().map(|p| (p.id.0, p.version.0)).collect();
     let etag = weak_etag((&content, &next_cursor));
-    let link = next_cursor
-        .as_ref()
-        .map(|next| format!("</properties?{}>; rel=\"next\"", next_page_query(&query, next)));
+    let next_query = next_cursor.as_ref().map(|next| next_page_query(&query, next));
     let body = PropertyPage { items: page.items.iter().map(Into::into).collect(), next_cursor };
-    let mut response = conditional(&headers, etag, body);
-    if let Some(link) = link.and_then(|link| HeaderValue::from_str(&link).ok()) {
-        response.headers_mut().insert(header::LINK, link);
-    }
-    Ok(response)
+    Ok(with_next_link(conditional(&headers, etag, body), "/properties", next_query))
 }
 
 /// Describe a new property you own, optionally with its rooms. With

@@ -2,13 +2,13 @@
 
 use super::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use realty_domain::{User, UserId};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::location;
+use super::{location, with_next_link};
 use crate::cursor;
 use crate::dto::search::{UserSearchParams, next_page_query, user_query};
 use crate::dto::users::{ProfileBody, RegisterBody, UserPage, UserResponse};
@@ -53,14 +53,9 @@ async fn list_users(
     let page = state.accounts.list_users(&user.actor(), search).await?;
     let next_cursor =
         page.more.then(|| page.items.last().map(|last| cursor::encode_user(&fingerprint, last.id))).flatten();
-    let link =
-        next_cursor.as_ref().map(|next| format!("</users?{}>; rel=\"next\"", next_page_query(&query, next)));
+    let next_query = next_cursor.as_ref().map(|next| next_page_query(&query, next));
     let body = UserPage { items: page.items.iter().map(Into::into).collect(), next_cursor };
-    let mut response = Json(body).into_response();
-    if let Some(link) = link.and_then(|link| HeaderValue::from_str(&link).ok()) {
-        response.headers_mut().insert(header::LINK, link);
-    }
-    Ok(response)
+    Ok(with_next_link(Json(body).into_response(), "/users", next_query))
 }
 
 /// The caller's own profile.
