@@ -1,0 +1,3 @@
+-- list_city_3: GET /properties?city=Marseille&limit=20, as realty sent it (bench/plans.py)
+SELECT "properties"."id", "properties"."owner_id", "properties"."name", "properties"."description", "properties"."property_type", "properties"."city", "properties"."version", "properties"."created_at", "properties"."updated_at" FROM "properties" WHERE ("properties"."city_key" = ANY(:list_city_3_0_1)) ORDER BY "properties"."created_at" DESC, "properties"."id" DESC LIMIT :list_city_3_0_2;
+SELECT "rooms"."id", "rooms"."property_id", "rooms"."name", "rooms"."kind", "rooms"."area_m2", "rooms"."floor", "rooms"."description" FROM "rooms" WHERE ("rooms"."property_id" = ANY(:list_city_3_1_1)) ORDER BY "rooms"."property_id" ASC, "rooms"."id" ASC;
