@@ -65,7 +65,19 @@ def per_request_us(cpu, wrk, label):
     }
 
 
+def finish(fig, axis, path, title, xlabel):
+    """Labels, legend and layout of a one-axis figure, then its PNG."""
+    axis.set_xlabel(xlabel)
+    axis.legend(fontsize=8, loc="lower right")
+    axis.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def throughput(out, wrk):
+    if not any(split(label)[0] in ROUTES for label in wrk):
+        return
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
     for key, name in ROUTES.items():
         points = sorted((split(l)[1], r) for l, r in wrk.items() if split(l)[0] == key)
@@ -104,12 +116,8 @@ def cpu_split(out, wrk, cpu):
         axis.barh(names, values, left=left, label=part)
         left = [a + b for a, b in zip(left, values)]
     axis.invert_yaxis()
-    axis.set_xlabel(f"CPU µs per request at {FOCUS} connections")
-    axis.legend(fontsize=8, loc="lower right")
-    axis.set_title(f"Where the CPU goes: {out.name}")
-    fig.tight_layout()
-    fig.savefig(out / "cpu.png", dpi=110)
-    plt.close(fig)
+    finish(fig, axis, out / "cpu.png", f"Where the CPU goes: {out.name}",
+           f"CPU µs per request at {FOCUS} connections")
 
 
 def search(out, wrk):
@@ -134,12 +142,8 @@ def search(out, wrk):
         axis.text(value, len(runs) - 0.4, text, rotation=90, fontsize=7, va="top")
     axis.set_yticks(list(ys), names, fontsize=8)
     axis.invert_yaxis()
-    axis.set_xlabel(f"latency ms, first page of 20, {FOCUS} connections")
-    axis.legend(fontsize=8, loc="lower right")
-    axis.set_title(f"Search queries against the city page: {out.name}")
-    fig.tight_layout()
-    fig.savefig(out / "search.png", dpi=110)
-    plt.close(fig)
+    finish(fig, axis, out / "search.png", f"Search queries against the city page: {out.name}",
+           f"latency ms, first page of 20, {FOCUS} connections")
 
 
 def overhead(out, wrk):
@@ -153,11 +157,7 @@ def overhead(out, wrk):
         axis.bar([r + offset for r in rounds], values, width=0.4, label=f"metrics and rate limit {mode}")
     axis.set_xticks(rounds, [f"round {r}" for r in rounds])
     axis.set_ylabel(f"GET /properties/{{id}} req/s, {FOCUS} connections")
-    axis.legend(fontsize=8, loc="lower right")
-    axis.set_title(f"What metrics and rate limiting cost: {out.name}")
-    fig.tight_layout()
-    fig.savefig(out / "overhead.png", dpi=110)
-    plt.close(fig)
+    finish(fig, axis, out / "overhead.png", f"What metrics and rate limiting cost: {out.name}", "")
 
 
 def compare(target, runs):
