@@ -16,12 +16,13 @@ plot.py --compare OUT.png NAME=RESULTS_DIR NAME=RESULTS_DIR...
     at 16 connections: req/s, p99, realty's and PostgreSQL's CPU per request
 """
 
-import json
 import re
 import sys
 from pathlib import Path
 
 import matplotlib
+
+from summarize import load_jsonl as rows
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -34,17 +35,6 @@ ROUTES = {
     "login": "POST /auth/token",
 }
 FOCUS = 16
-
-
-def rows(path):
-    if not path.exists():
-        return {}
-    found = {}
-    for line in path.read_text().splitlines():
-        if line.strip():
-            row = json.loads(line)
-            found[row["label"]] = row
-    return found
 
 
 def split(label):

@@ -669,7 +669,8 @@ async fn a_tampered_or_garbage_cursor_is_a_400_naming_it(app: &TestApp) {
 
 // ------------------------------------------------------------------ malformed queries
 
-const PARAMETERS: [&str; 14] = [
+/// The query parameters of `GET /properties`, as the contract lists them.
+pub(crate) const PARAMETERS: [&str; 14] = [
     "city",
     "type",
     "owner_id",
