@@ -10,7 +10,10 @@ refused, and the check reports it. This hook forgives exactly those
 refusals, recognised by the service's own answer (the status and the
 fields its problem names with their messages), never anything else:
 
-- 412 to a write whose If-Match names a version that is not current;
+- 412 to a write whose If-Match names a version that is not current, to
+  valid data and to invalid data alike: the precondition is evaluated
+  before the body is read (RFC 9110 section 13.2.2), so a stale If-Match
+  refuses an invalid body with a 412, not a 422 -- still a refusal;
 - 422 naming `property_type` "must name an existing property type" (a
   slug of no type);
 - 422 naming `birth_date` "must be today or earlier" (the schema states
@@ -98,17 +101,23 @@ def _omits_only_an_optional_property(case):
     return bool(name) and name in body.get("properties", {}) and name not in body.get("required", [])
 
 
+def _sends_if_match(case):
+    return "if-match" in {name.lower() for name in (case.headers or {})}
+
+
 @schemathesis.hook
 def filter_failure(context, failure, case, response):
     """Keep every failure but a refusal of valid data for a stateful rule."""
     if type(failure).__name__ == "AcceptedNegativeData":
+        if response is not None and response.status_code == 412 and _sends_if_match(case):
+            return False
         return not _omits_only_an_optional_property(case)
     if type(failure).__name__ != "RejectedPositiveData" or response is None:
         return True
     status = response.status_code
     if status == 412:
         # A precondition on the current version: only If-Match leads there.
-        return "if-match" not in {name.lower() for name in (case.headers or {})}
+        return not _sends_if_match(case)
     fields = _problem_fields(response)
     if fields is None:
         return True
