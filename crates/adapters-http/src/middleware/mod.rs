@@ -5,6 +5,7 @@
 
 pub(crate) mod idempotency;
 pub(crate) mod rate_limit;
+mod throttled_log;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -151,8 +152,8 @@ pub(crate) async fn remember_route(request: Request, next: Next) -> Response {
 /// Makes every error response a problem: errors from outside the handlers
 /// (unknown route, wrong method, timeout, panic…) get a problem body with
 /// their headers (`Allow`…) kept; a 500 is logged with its cause and
-/// answered with nothing but the request id; a 503 from storage is logged
-/// at warn with its cause.
+/// answered with nothing but the request id; a 503 from storage or an
+/// overload is logged at warn with its cause, at most once a second.
 pub(crate) async fn problems(request: Request, next: Next) -> Response {
     let request_id =
         request.extensions().get::<RequestId>().map_or_else(|| "unknown".to_owned(), |id| id.0.clone());
@@ -160,7 +161,7 @@ pub(crate) async fn problems(request: Request, next: Next) -> Response {
     let status = response.status();
     if let Some(LoggedCause(cause)) = response.extensions_mut().remove::<LoggedCause>() {
         if status == StatusCode::SERVICE_UNAVAILABLE {
-            tracing::warn!(cause = %cause, "storage unavailable");
+            throttled_log::UNAVAILABLE.warn(&cause);
             return response;
         }
         tracing::error!(cause = %cause, "internal error");
