@@ -106,6 +106,9 @@ fn cursor_of(app: &TestApp, path: &str) -> Option<String> {
         .map(|(_, value)| value.into_owned())
 }
 
+/// More pages than any walk of these tests has.
+const MAX_PAGES: usize = 100;
+
 /// Walks a list route page by page, following `Link` and `next_cursor` in
 /// turns and checking on each page that they agree; the last page must have
 /// neither.
@@ -124,6 +127,8 @@ impl<'a> Pages<'a> {
     /// The items of the next page, or `None` after the last.
     async fn next(&mut self) -> Option<Vec<Value>> {
         let path = self.next.take()?;
+        // A cursor that does not move on would walk for ever.
+        assert!(self.pages < MAX_PAGES, "{path}: still a next page after {MAX_PAGES} pages");
         let mut request = self.app.get(&path);
         if let Some(token) = self.token {
             request = request.bearer_auth(token);
@@ -547,6 +552,24 @@ async fn every_sort_orders_by_value_then_id_and_pages_through_every_match_once(a
     }
     let filtered = Pages::new(&app, "/properties?q=twin&sort=-room_count&limit=2".into(), None).all().await;
     assert_eq!(filtered.len(), 3, "a filtered walk");
+
+    // Newest first with a room filter or words, a page is found ids first
+    // (crates/adapters-db/src/search.rs): the same order, ties and pages.
+    let newest_first = |keep: fn(&Value) -> bool| {
+        let kept: Vec<Value> = all.iter().filter(|item| keep(item)).cloned().collect();
+        in_order(&kept, "-created_at")
+    };
+    let filters: [(&str, fn(&Value) -> bool); 3] = [
+        ("q=twin", |item| item["name"] == "Twin"),
+        ("min_rooms=2", |item| item["room_count"].as_u64().unwrap() >= 2),
+        ("min_area=20", |item| item["total_area_m2"].as_f64().unwrap() >= 20.0),
+    ];
+    for (filter, keep) in filters {
+        let walked = Pages::new(&app, format!("/properties?{filter}&limit=2"), None).all().await;
+        let expected = newest_first(keep);
+        assert!(expected.len() > 2, "{filter}: more than one page");
+        assert_eq!(ids(&walked), expected, "{filter}");
+    }
 }
 
 async fn pages_neither_skip_nor_repeat_while_properties_are_created(app: TestApp) {

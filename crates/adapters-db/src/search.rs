@@ -46,98 +46,153 @@ pub(crate) use ordered_by;
 /// The page of properties `$query` (a `&PropertyQuery`) asks for, each
 /// row a property with its rooms (see `PropertyRooms`), with one row more than
 /// its limit (to tell whether another page follows).
+///
+/// Newest first with a room filter or words, the page is found in two
+/// steps: the ids, by a walk of the `created_at` index that also carries
+/// the room counts (so the rows the filter passes over are never fetched),
+/// then those rows by id. See [`ids_first`].
 macro_rules! property_page {
     ($query:expr) => {{
-    use ::diesel::prelude::*;
-    use $crate::schema::{properties, property_words};
-    use ::realty_domain::{SortKey, SortValue};
-    let query: &::realty_domain::PropertyQuery = $query;
-    let mut page = properties::table
-        .select(($crate::rows::PropertyRow::as_select(), $crate::rows::PropertyRooms))
-        .into_boxed();
-    if !query.cities.is_empty() {
-        page = page.filter(properties::city_key.eq_any(query.cities.iter().map(|key| key.as_str())));
-    }
-    if !query.types.is_empty() {
-        page = page.filter(properties::property_type.eq_any(query.types.iter().map(|slug| slug.as_str())));
-    }
-    if let Some(owner) = query.owner {
-        page = page.filter(properties::owner_id.eq(owner.0));
-    }
-    // Bounds beyond the column's range saturate: a minimum above it matches
-    // nothing, a maximum above it everything.
-    if let Some(min) = query.min_rooms {
-        page = page.filter(properties::room_count.ge($crate::search::saturate(min)));
-    }
-    if let Some(max) = query.max_rooms {
-        page = page.filter(properties::room_count.le($crate::search::saturate(max)));
-    }
-    if let Some(min) = query.min_bedrooms {
-        page = page.filter(properties::bedroom_count.ge($crate::search::saturate(min)));
-    }
-    if let Some(min) = query.min_area {
-        page = page.filter(properties::total_area_m2.ge(min));
-    }
-    if let Some(max) = query.max_area {
-        page = page.filter(properties::total_area_m2.le(max));
-    }
-    if !query.has.is_empty() {
-        let required = query.has.bits();
-        page = page.filter(
-            ::diesel::dsl::sql::<::diesel::sql_types::Bool>("(room_kinds & ")
-                .bind::<::diesel::sql_types::Integer, _>(required)
-                .sql(") = ")
-                .bind::<::diesel::sql_types::Integer, _>(required),
-        );
-    }
-    // How many properties a word or a bound matches decides the plan (walk
-    // the sort's index and filter, or find the few matches and sort them).
-    // A cached prepared statement gets a generic plan after five runs, one
-    // blind to the values, which hashed the whole table for common words
-    // (14 ms instead of 2.8 at 10 000 properties; BENCHMARKS.md, "Search").
-    // This condition is always true, and as a literal it keeps the statement
-    // out of the cache, so that PostgreSQL plans it for its values each time.
-    let value_dependent = !query.words.is_empty()
+        use ::diesel::prelude::*;
+        use $crate::schema::properties;
+        let query: &::realty_domain::PropertyQuery = $query;
+        let limit = i64::from(query.limit) + 1;
+        let rows = properties::table
+            .select(($crate::rows::PropertyRow::as_select(), $crate::rows::PropertyRooms))
+            .into_boxed();
+        if $crate::search::ids_first(query) {
+            let ids = properties::table.select(properties::id).into_boxed();
+            let ids = $crate::search::sorted!($crate::search::filtered!(ids, query), query.sort, query.after)
+                .limit(limit);
+            $crate::search::sorted!(rows.filter(properties::id.eq_any(ids)), query.sort, None)
+        } else {
+            $crate::search::sorted!($crate::search::filtered!(rows, query), query.sort, query.after)
+                .limit(limit)
+        }
+    }};
+}
+
+/// `$page` (a boxed query of `properties`) with the conditions of `$query`.
+macro_rules! filtered {
+    ($page:expr, $query:expr) => {{
+        use ::diesel::prelude::*;
+        use $crate::schema::{properties, property_words};
+        let query: &::realty_domain::PropertyQuery = $query;
+        let mut page = $page;
+        if !query.cities.is_empty() {
+            page = page.filter(properties::city_key.eq_any(query.cities.iter().map(|key| key.as_str())));
+        }
+        if !query.types.is_empty() {
+            page =
+                page.filter(properties::property_type.eq_any(query.types.iter().map(|slug| slug.as_str())));
+        }
+        if let Some(owner) = query.owner {
+            page = page.filter(properties::owner_id.eq(owner.0));
+        }
+        // Bounds beyond the column's range saturate: a minimum above it matches
+        // nothing, a maximum above it everything.
+        if let Some(min) = query.min_rooms {
+            page = page.filter(properties::room_count.ge($crate::search::saturate(min)));
+        }
+        if let Some(max) = query.max_rooms {
+            page = page.filter(properties::room_count.le($crate::search::saturate(max)));
+        }
+        if let Some(min) = query.min_bedrooms {
+            page = page.filter(properties::bedroom_count.ge($crate::search::saturate(min)));
+        }
+        if let Some(min) = query.min_area {
+            page = page.filter(properties::total_area_m2.ge(min));
+        }
+        if let Some(max) = query.max_area {
+            page = page.filter(properties::total_area_m2.le(max));
+        }
+        if !query.has.is_empty() {
+            let required = query.has.bits();
+            page = page.filter(
+                ::diesel::dsl::sql::<::diesel::sql_types::Bool>("(room_kinds & ")
+                    .bind::<::diesel::sql_types::Integer, _>(required)
+                    .sql(") = ")
+                    .bind::<::diesel::sql_types::Integer, _>(required),
+            );
+        }
+        // How many properties a word or a bound matches decides the plan (walk
+        // the sort's index and filter, or find the few matches and sort them).
+        // A cached prepared statement gets a generic plan after five runs, one
+        // blind to the values, which hashed the whole table for common words
+        // (14 ms instead of 2.8 at 10 000 properties; BENCHMARKS.md, "Search").
+        // This condition is always true, and as a literal it keeps the statement
+        // out of the cache, so that PostgreSQL plans it for its values each time.
+        if $crate::search::value_dependent(query) {
+            page = page.filter(::diesel::dsl::sql::<::diesel::sql_types::Bool>("TRUE"));
+        }
+        for word in &query.words {
+            page = page.filter(::diesel::dsl::exists(
+                property_words::table
+                    .filter(property_words::property_id.eq(properties::id))
+                    .filter(property_words::word.ge(word.as_str()))
+                    .filter(property_words::word.lt(word.upper_bound())),
+            ));
+        }
+        if let Some(since) = query.updated_since {
+            page = page.filter(properties::updated_at.ge($crate::rows::stored(since)));
+        }
+        page
+    }};
+}
+
+/// `$page` in the order of `$sort` (a `Sort`), after the keyset `$after`
+/// (an `Option<Keyset>`) when there is one.
+macro_rules! sorted {
+    ($page:expr, $sort:expr, $after:expr) => {{
+        use $crate::schema::properties;
+        use ::realty_domain::{SortKey, SortValue};
+        let sort: ::realty_domain::Sort = $sort;
+        let after: Option<::realty_domain::Keyset> = $after;
+        match sort.key {
+            SortKey::CreatedAt => $crate::search::ordered_by!(
+                $page, properties::created_at, sort.descending, after,
+                SortValue::Instant(at) => $crate::rows::stored(at)
+            ),
+            SortKey::UpdatedAt => $crate::search::ordered_by!(
+                $page, properties::updated_at, sort.descending, after,
+                SortValue::Instant(at) => $crate::rows::stored(at)
+            ),
+            SortKey::TotalArea => $crate::search::ordered_by!(
+                $page, properties::total_area_m2, sort.descending, after, SortValue::Area(area) => area
+            ),
+            SortKey::RoomCount => $crate::search::ordered_by!(
+                $page, properties::room_count, sort.descending, after,
+                SortValue::Count(n) => $crate::search::saturate(n)
+            ),
+        }
+    }};
+}
+
+pub(crate) use {filtered, sorted};
+
+/// Whether the page is found ids first (see `property_page!`): newest
+/// first, the default order, with a condition the `created_at` index can
+/// tell from its own entries (the room counts it carries) or words, whose
+/// probes then pass over index entries instead of rows. A filter with an
+/// index of its own (city, type, owner) reads just its page's rows and
+/// gains nothing from the second step.
+pub(crate) fn ids_first(query: &realty_domain::PropertyQuery) -> bool {
+    query.sort.key == realty_domain::SortKey::CreatedAt
+        && query.cities.is_empty()
+        && query.types.is_empty()
+        && query.owner.is_none()
+        && (value_dependent(query) || !query.has.is_empty())
+}
+
+/// Whether how many properties the query matches depends on its values
+/// (words, bounds), so that it is planned for them each time.
+pub(crate) fn value_dependent(query: &realty_domain::PropertyQuery) -> bool {
+    !query.words.is_empty()
         || query.min_area.is_some()
         || query.max_area.is_some()
         || query.min_rooms.is_some()
         || query.max_rooms.is_some()
-        || query.min_bedrooms.is_some();
-    if value_dependent {
-        page = page.filter(::diesel::dsl::sql::<::diesel::sql_types::Bool>("TRUE"));
-    }
-    for word in &query.words {
-        page = page.filter(::diesel::dsl::exists(
-            property_words::table
-                .filter(property_words::property_id.eq(properties::id))
-                .filter(property_words::word.ge(word.as_str()))
-                .filter(property_words::word.lt(word.upper_bound())),
-        ));
-    }
-    if let Some(since) = query.updated_since {
-        page = page.filter(properties::updated_at.ge($crate::rows::stored(since)));
-    }
-    let limit = i64::from(query.limit) + 1;
-    let descending = query.sort.descending;
-    match query.sort.key {
-        SortKey::CreatedAt => $crate::search::ordered_by!(
-            page, properties::created_at, descending, query.after,
-            SortValue::Instant(at) => $crate::rows::stored(at)
-        ),
-        SortKey::UpdatedAt => $crate::search::ordered_by!(
-            page, properties::updated_at, descending, query.after,
-            SortValue::Instant(at) => $crate::rows::stored(at)
-        ),
-        SortKey::TotalArea => $crate::search::ordered_by!(
-            page, properties::total_area_m2, descending, query.after, SortValue::Area(area) => area
-        ),
-        SortKey::RoomCount => $crate::search::ordered_by!(
-            page, properties::room_count, descending, query.after,
-            SortValue::Count(n) => $crate::search::saturate(n)
-        ),
-    }
-    .limit(limit)
-    }};
+        || query.min_bedrooms.is_some()
 }
 
 pub(crate) use property_page;
