@@ -109,10 +109,11 @@ macro_rules! filtered {
         if !query.has.is_empty() {
             let required = query.has.bits();
             page = page.filter(
-                ::diesel::dsl::sql::<::diesel::sql_types::Bool>("(room_kinds & ")
-                    .bind::<::diesel::sql_types::Integer, _>(required)
-                    .sql(") = ")
-                    .bind::<::diesel::sql_types::Integer, _>(required),
+                $crate::search::BitAnd::new(
+                    properties::room_kinds,
+                    required.into_sql::<::diesel::sql_types::Integer>(),
+                )
+                .eq(required),
             );
         }
         // How many properties a word or a bound matches decides the plan (walk
@@ -224,6 +225,11 @@ macro_rules! user_page {
 }
 
 pub(crate) use user_page;
+
+// `room_kinds & required`: an operator diesel knows, where a SQL literal
+// would keep the statement out of the prepared-statement cache (`has` needs
+// no plan for its values: no index serves it, whatever the kinds).
+diesel::infix_operator!(BitAnd, " & ", diesel::sql_types::Integer);
 
 /// A count the domain bounds far below `INTEGER`'s range, or the range's
 /// end when a query asks beyond it.
