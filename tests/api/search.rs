@@ -555,11 +555,12 @@ async fn every_sort_orders_by_value_then_id_and_pages_through_every_match_once(a
 
     // Newest first with a room filter or words, a page is found ids first
     // (crates/adapters-db/src/search.rs): the same order, ties and pages.
-    let newest_first = |keep: fn(&Value) -> bool| {
+    type Keep = fn(&Value) -> bool;
+    let newest_first = |keep: Keep| {
         let kept: Vec<Value> = all.iter().filter(|item| keep(item)).cloned().collect();
         in_order(&kept, "-created_at")
     };
-    let filters: [(&str, fn(&Value) -> bool); 3] = [
+    let filters: [(&str, Keep); 3] = [
         ("q=twin", |item| item["name"] == "Twin"),
         ("min_rooms=2", |item| item["room_count"].as_u64().unwrap() >= 2),
         ("min_area=20", |item| item["total_area_m2"].as_f64().unwrap() >= 20.0),
