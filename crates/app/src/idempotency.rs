@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use realty_domain::UserId;
-use realty_domain::ports::{Claim, Clock, IdempotencyStore, StoredResponse};
+use realty_domain::ports::{Claim, Clock, IdempotencyStore, Lease, StoredResponse};
 
 use crate::Result;
 
@@ -49,21 +49,29 @@ impl Idempotency {
         self.store.claim(user, key, fingerprint, now, now + self.lease).await
     }
 
-    /// Keeps the answer to a claimed key for the retention period.
+    /// Keeps the answer to the claim `lease` for the retention period;
+    /// `false` when that claim was taken over (the request outlived its
+    /// lease), and then nothing is kept.
     ///
     /// # Errors
     /// Only storage failures.
-    pub async fn complete(&self, user: UserId, key: &str, response: StoredResponse) -> Result<()> {
+    pub async fn complete(
+        &self,
+        user: UserId,
+        key: &str,
+        lease: Lease,
+        response: StoredResponse,
+    ) -> Result<bool> {
         let expires_at = self.clock.now() + self.retention;
-        self.store.complete(user, key, response, expires_at).await
+        self.store.complete(user, key, lease, response, expires_at).await
     }
 
-    /// Gives a claimed key up, so that a retry is processed anew.
+    /// Gives the claim `lease` up, so that a retry is processed anew.
     ///
     /// # Errors
     /// Only storage failures.
-    pub async fn release(&self, user: UserId, key: &str) -> Result<()> {
-        self.store.release(user, key).await
+    pub async fn release(&self, user: UserId, key: &str, lease: Lease) -> Result<()> {
+        self.store.release(user, key, lease).await
     }
 
     /// Forgets the answers past their retention; returns how many.

@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::*;
 use realty_app::Idempotency;
 use realty_domain::UserId;
-use realty_domain::ports::{Claim, MockIdempotencyStore, StoredResponse};
+use realty_domain::ports::{Claim, Lease, MockIdempotencyStore, StoredResponse};
 
 fn response() -> StoredResponse {
     StoredResponse {
@@ -32,12 +32,12 @@ async fn a_claim_holds_the_key_for_the_lease() {
                 && *lease_until == now() + chrono::Duration::seconds(60)
         })
         .times(1)
-        .returning(|_, _, _, _, _| Ok(Claim::Claimed));
+        .returning(|_, _, _, _, lease_until| Ok(Claim::Claimed(Lease(lease_until))));
     let idempotency = Idempotency::new(Arc::new(store), clock(), Duration::from_secs(60));
 
     let claim = idempotency.claim(UserId(1), "k-1", "abc").await.unwrap();
 
-    assert_eq!(claim, Claim::Claimed);
+    assert_eq!(claim, Claim::Claimed(Lease(now() + chrono::Duration::seconds(60))));
 }
 
 #[tokio::test]
@@ -45,17 +45,18 @@ async fn an_answer_is_kept_for_24_hours() {
     let mut store = MockIdempotencyStore::new();
     store
         .expect_complete()
-        .withf(|user, key, kept, expires_at| {
+        .withf(|user, key, lease, kept, expires_at| {
             *user == UserId(1)
                 && key == "k-1"
+                && *lease == Lease(now())
                 && *kept == response()
                 && *expires_at == now() + chrono::Duration::hours(24)
         })
         .times(1)
-        .returning(|_, _, _, _| Ok(()));
+        .returning(|_, _, _, _, _| Ok(true));
     let idempotency = Idempotency::new(Arc::new(store), clock(), Duration::from_secs(60));
 
-    idempotency.complete(UserId(1), "k-1", response()).await.unwrap();
+    assert!(idempotency.complete(UserId(1), "k-1", Lease(now()), response()).await.unwrap());
 }
 
 #[tokio::test]

@@ -192,9 +192,10 @@ pub struct StoredResponse {
 /// What claiming an idempotency key found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
-    /// The key is new (or its record expired): the caller processes the
-    /// request and then completes or releases the key.
-    Claimed,
+    /// The key is new (or its record expired, or its claim's lease ran
+    /// out): the caller processes the request and then completes or
+    /// releases the key with this lease.
+    Claimed(Lease),
     /// The same request was answered before: this is its answer.
     Replay(StoredResponse),
     /// The same request is being processed right now.
@@ -202,6 +203,14 @@ pub enum Claim {
     /// The key was used for another request.
     Mismatch,
 }
+
+/// One claim of an idempotency key: the instant its lease ends. It tells
+/// this claim from a later one of the same key (which can only be made once
+/// this lease has run out, so ends later), so that a request that outlived
+/// its lease cannot answer or release the claim of the retry that took
+/// the key over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lease(pub DateTime<Utc>);
 
 /// Remembers the answers to requests sent with an `Idempotency-Key`, in
 /// shared storage so that a retry reaching another instance is recognised.
@@ -224,7 +233,9 @@ pub trait IdempotencyStore: Send + Sync {
         lease_until: DateTime<Utc>,
     ) -> Result<Claim, DomainError>;
 
-    /// Keeps the answer to a claimed key until `expires_at`.
+    /// Keeps the answer to the claim `lease` of a key until `expires_at`;
+    /// `false`, and nothing changed, when that claim is no longer the key's
+    /// (its lease ran out and a retry took the key over).
     ///
     /// # Errors
     /// Only storage failures.
@@ -232,16 +243,18 @@ pub trait IdempotencyStore: Send + Sync {
         &self,
         user: UserId,
         key: &str,
+        lease: Lease,
         response: StoredResponse,
         expires_at: DateTime<Utc>,
-    ) -> Result<(), DomainError>;
+    ) -> Result<bool, DomainError>;
 
-    /// Gives a claimed key up unanswered, so that a retry is processed anew
-    /// (the request failed in a way worth retrying).
+    /// Gives the claim `lease` of a key up unanswered, so that a retry is
+    /// processed anew (the request failed in a way worth retrying); a claim
+    /// that is no longer the key's is left alone.
     ///
     /// # Errors
     /// Only storage failures.
-    async fn release(&self, user: UserId, key: &str) -> Result<(), DomainError>;
+    async fn release(&self, user: UserId, key: &str, lease: Lease) -> Result<(), DomainError>;
 
     /// Deletes every record that expired before `now`; returns how many.
     ///

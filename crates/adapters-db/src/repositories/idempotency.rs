@@ -4,13 +4,15 @@
 //! A claim is an `INSERT … ON CONFLICT DO NOTHING`: of two requests racing
 //! for a new key, the database lets exactly one row in. A key whose record
 //! expired, or whose unanswered claim outlived its lease, is taken over by a
-//! conditional `UPDATE`, which again only one racer can win.
+//! conditional `UPDATE`, which again only one racer can win. A claim is
+//! answered or released only while its lease (`locked_until`) is the row's,
+//! so a request that outlived its lease cannot touch its successor's claim.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::{BoolExpressionMethods, ExpressionMethods, Insertable, OptionalExtension, QueryDsl};
 use diesel_async::RunQueryDsl;
-use realty_domain::ports::{Claim, IdempotencyStore, StoredResponse};
+use realty_domain::ports::{Claim, IdempotencyStore, Lease, StoredResponse};
 use realty_domain::{DomainError, UserId};
 
 use crate::connection::{Database, on_connection};
@@ -29,6 +31,7 @@ impl IdempotencyStore for Database {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<Claim, DomainError> {
+        let lease = Lease(lease_until);
         let (now, lease_until) = (stored(now), stored(lease_until));
         on_connection!(self, |conn| async {
             let inserted = (
@@ -43,7 +46,7 @@ impl IdempotencyStore for Database {
                 .execute(conn)
                 .await?;
             if inserted == 1 {
-                return Ok(Claim::Claimed);
+                return Ok(Claim::Claimed(lease));
             }
             let this_key = keys::table.filter(keys::user_id.eq(user.0)).filter(keys::key.eq(key));
             let stale = keys::expires_at.lt(now).or(keys::status.is_null().and(keys::locked_until.lt(now)));
@@ -59,7 +62,7 @@ impl IdempotencyStore for Database {
                 .execute(conn)
                 .await?;
             if taken_over == 1 {
-                return Ok(Claim::Claimed);
+                return Ok(Claim::Claimed(lease));
             }
             let record: Option<(String, Option<i32>, Option<String>, Option<Vec<u8>>)> = this_key
                 .select((keys::fingerprint, keys::status, keys::headers, keys::body))
@@ -87,14 +90,21 @@ impl IdempotencyStore for Database {
         &self,
         user: UserId,
         key: &str,
+        lease: Lease,
         response: StoredResponse,
         expires_at: DateTime<Utc>,
-    ) -> Result<(), DomainError> {
+    ) -> Result<bool, DomainError> {
         let headers = serde_json::to_string(&response.headers)
             .map_err(|error| DomainError::internal(StorageError::Json(error)))?;
         let response = &response;
+        let lease_until = stored(lease.0);
         on_connection!(self, |conn| async {
-            diesel::update(keys::table.filter(keys::user_id.eq(user.0)).filter(keys::key.eq(key)))
+            let this_claim = keys::table
+                .filter(keys::user_id.eq(user.0))
+                .filter(keys::key.eq(key))
+                .filter(keys::status.is_null())
+                .filter(keys::locked_until.eq(lease_until));
+            let completed = diesel::update(this_claim)
                 .set((
                     keys::status.eq(i32::from(response.status)),
                     keys::headers.eq(&headers),
@@ -103,18 +113,20 @@ impl IdempotencyStore for Database {
                 ))
                 .execute(conn)
                 .await?;
-            Ok(())
+            Ok(completed == 1)
         })
     }
 
     #[tracing::instrument(skip_all, level = "debug", fields(user_id = user.0))]
-    async fn release(&self, user: UserId, key: &str) -> Result<(), DomainError> {
+    async fn release(&self, user: UserId, key: &str, lease: Lease) -> Result<(), DomainError> {
+        let lease_until = stored(lease.0);
         on_connection!(self, |conn| async {
             diesel::delete(
                 keys::table
                     .filter(keys::user_id.eq(user.0))
                     .filter(keys::key.eq(key))
-                    .filter(keys::status.is_null()),
+                    .filter(keys::status.is_null())
+                    .filter(keys::locked_until.eq(lease_until)),
             )
             .execute(conn)
             .await?;

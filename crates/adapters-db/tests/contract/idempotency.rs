@@ -2,7 +2,7 @@
 //! by every instance.
 
 use realty_domain::UserId;
-use realty_domain::ports::{Claim, IdempotencyStore, StoredResponse};
+use realty_domain::ports::{Claim, IdempotencyStore, Lease, StoredResponse};
 use tokio::task::JoinSet;
 
 use crate::fixture::{TestDb, at, contract_tests};
@@ -17,6 +17,7 @@ contract_tests!(
     keys_are_per_user,
     purging_deletes_only_the_expired_records_and_counts_them,
     of_sixteen_concurrent_claims_of_one_new_key_through_two_handles_exactly_one_is_claimed,
+    a_request_that_outlived_its_lease_neither_answers_nor_releases_the_claim_that_took_over,
 );
 
 const ADA: UserId = UserId(1);
@@ -42,8 +43,18 @@ async fn claim(t: &TestDb, user: UserId, key: &str, fingerprint: &str, now: i64)
         .expect("the claim runs")
 }
 
-async fn complete(t: &TestDb, user: UserId, key: &str, expires: i64) {
-    IdempotencyStore::complete(&t.db, user, key, created(), at(expires)).await.expect("the key is completed");
+/// Claims a key that must be free, as `claim` does; its lease.
+async fn claimed(t: &TestDb, user: UserId, key: &str, fingerprint: &str, now: i64) -> Lease {
+    let claim = claim(t, user, key, fingerprint, now).await;
+    assert_eq!(claim, Claim::Claimed(Lease(at(now + 1))), "{key} is claimed, leased for a minute");
+    Lease(at(now + 1))
+}
+
+async fn complete(t: &TestDb, user: UserId, key: &str, lease: Lease, expires: i64) {
+    let completed = IdempotencyStore::complete(&t.db, user, key, lease, created(), at(expires))
+        .await
+        .expect("the completion runs");
+    assert!(completed, "{key} is completed");
 }
 
 async fn a_new_key_is_claimed_and_the_same_request_meanwhile_is_in_progress(t: TestDb) {
@@ -52,13 +63,13 @@ async fn a_new_key_is_claimed_and_the_same_request_meanwhile_is_in_progress(t: T
     let again =
         IdempotencyStore::claim(&t.db, ADA, "key-1", "fp-a", at(0), at(1)).await.expect("the claim runs");
 
-    assert_eq!(first, Claim::Claimed, "a new key is claimed");
+    assert_eq!(first, Claim::Claimed(Lease(at(1))), "a new key is claimed, with its lease");
     assert_eq!(again, Claim::InProgress, "the same request before completion is in progress");
 }
 
 async fn a_completed_key_replays_its_status_headers_and_body(t: TestDb) {
-    claim(&t, ADA, "key-1", "fp-a", 0).await;
-    complete(&t, ADA, "key-1", 60).await;
+    let lease = claimed(&t, ADA, "key-1", "fp-a", 0).await;
+    complete(&t, ADA, "key-1", lease, 60).await;
 
     let replay = claim(&t, ADA, "key-1", "fp-a", 30).await;
 
@@ -66,10 +77,10 @@ async fn a_completed_key_replays_its_status_headers_and_body(t: TestDb) {
 }
 
 async fn a_key_used_for_another_request_is_a_mismatch(t: TestDb) {
-    claim(&t, ADA, "key-1", "fp-a", 0).await;
+    let lease = claimed(&t, ADA, "key-1", "fp-a", 0).await;
 
     let while_in_progress = claim(&t, ADA, "key-1", "fp-b", 0).await;
-    complete(&t, ADA, "key-1", 60).await;
+    complete(&t, ADA, "key-1", lease, 60).await;
     let once_completed = claim(&t, ADA, "key-1", "fp-b", 30).await;
 
     assert_eq!(while_in_progress, Claim::Mismatch, "another request while the first is processed");
@@ -82,14 +93,18 @@ async fn a_key_used_for_another_request_is_a_mismatch(t: TestDb) {
 }
 
 async fn a_released_key_is_claimed_again_but_a_completed_one_is_kept(t: TestDb) {
-    claim(&t, ADA, "key-1", "fp-a", 0).await;
-    claim(&t, ADA, "key-2", "fp-a", 0).await;
-    complete(&t, ADA, "key-2", 60).await;
+    let first = claimed(&t, ADA, "key-1", "fp-a", 0).await;
+    let second = claimed(&t, ADA, "key-2", "fp-a", 0).await;
+    complete(&t, ADA, "key-2", second, 60).await;
 
-    IdempotencyStore::release(&t.db, ADA, "key-1").await.expect("the key is released");
-    IdempotencyStore::release(&t.db, ADA, "key-2").await.expect("the release runs");
+    IdempotencyStore::release(&t.db, ADA, "key-1", first).await.expect("the key is released");
+    IdempotencyStore::release(&t.db, ADA, "key-2", second).await.expect("the release runs");
 
-    assert_eq!(claim(&t, ADA, "key-1", "fp-a", 0).await, Claim::Claimed, "a released key is claimed anew");
+    assert_eq!(
+        claim(&t, ADA, "key-1", "fp-a", 0).await,
+        Claim::Claimed(Lease(at(1))),
+        "a released key is claimed anew"
+    );
     assert_eq!(
         claim(&t, ADA, "key-2", "fp-a", 0).await,
         Claim::Replay(created()),
@@ -98,15 +113,19 @@ async fn a_released_key_is_claimed_again_but_a_completed_one_is_kept(t: TestDb) 
 }
 
 async fn an_expired_record_is_claimed_again_even_for_another_request(t: TestDb) {
-    claim(&t, ADA, "key-1", "fp-a", 0).await;
-    complete(&t, ADA, "key-1", 10).await;
+    let lease = claimed(&t, ADA, "key-1", "fp-a", 0).await;
+    complete(&t, ADA, "key-1", lease, 10).await;
 
     let at_expiry = claim(&t, ADA, "key-1", "fp-a", 10).await;
     let after_expiry = claim(&t, ADA, "key-1", "fp-b", 11).await;
     let retried = claim(&t, ADA, "key-1", "fp-b", 11).await;
 
     assert_eq!(at_expiry, Claim::Replay(created()), "a record is kept until its expires_at");
-    assert_eq!(after_expiry, Claim::Claimed, "an expired record counts as absent, whatever the request");
+    assert_eq!(
+        after_expiry,
+        Claim::Claimed(Lease(at(12))),
+        "an expired record counts as absent, whatever the request"
+    );
     assert_eq!(retried, Claim::InProgress, "the new claim is in progress, its old answer gone");
 }
 
@@ -117,27 +136,25 @@ async fn an_unanswered_claim_whose_lease_ran_out_is_claimed_again(t: TestDb) {
     let after_lease = claim(&t, ADA, "key-1", "fp-a", 6).await;
 
     assert_eq!(within_lease, Claim::InProgress, "the lease blocks retries while it runs");
-    assert_eq!(after_lease, Claim::Claimed, "a claim whose instance died is taken over");
+    assert_eq!(after_lease, Claim::Claimed(Lease(at(7))), "a claim whose instance died is taken over");
 }
 
 async fn keys_are_per_user(t: TestDb) {
-    let ada = claim(&t, ADA, "shared-key", "fp-a", 0).await;
+    let ada = claimed(&t, ADA, "shared-key", "fp-a", 0).await;
 
     let bob = claim(&t, BOB, "shared-key", "fp-b", 0).await;
-    complete(&t, ADA, "shared-key", 60).await;
+    complete(&t, ADA, "shared-key", ada, 60).await;
 
-    assert_eq!((ada, bob), (Claim::Claimed, Claim::Claimed), "one key, two users, two claims");
+    assert_eq!(bob, Claim::Claimed(Lease(at(1))), "one key, two users, two claims");
     assert_eq!(claim(&t, BOB, "shared-key", "fp-b", 0).await, Claim::InProgress, "Ada's answer is not Bob's");
     assert_eq!(claim(&t, ADA, "shared-key", "fp-a", 0).await, Claim::Replay(created()), "Ada's is kept");
 }
 
 async fn purging_deletes_only_the_expired_records_and_counts_them(t: TestDb) {
-    claim(&t, ADA, "expired", "fp", 0).await;
-    complete(&t, ADA, "expired", 10).await;
-    claim(&t, ADA, "at-the-instant", "fp", 0).await;
-    complete(&t, ADA, "at-the-instant", 20).await;
-    claim(&t, ADA, "kept", "fp", 0).await;
-    complete(&t, ADA, "kept", 30).await;
+    for (key, expires) in [("expired", 10), ("at-the-instant", 20), ("kept", 30)] {
+        let lease = claimed(&t, ADA, key, "fp", 0).await;
+        complete(&t, ADA, key, lease, expires).await;
+    }
     // An unanswered claim leased until minute 1.
     claim(&t, BOB, "abandoned", "fp", 0).await;
 
@@ -168,10 +185,39 @@ async fn of_sixteen_concurrent_claims_of_one_new_key_through_two_handles_exactly
         outcomes.push(joined.expect("the claim task completes").expect("the claim runs"));
     }
 
-    let claimed = outcomes.iter().filter(|outcome| **outcome == Claim::Claimed).count();
+    let claimed = outcomes.iter().filter(|outcome| matches!(outcome, Claim::Claimed(_))).count();
     assert_eq!(claimed, 1, "exactly one of 16 racing claims wins: {outcomes:?}");
     assert!(
-        outcomes.iter().all(|outcome| matches!(outcome, Claim::Claimed | Claim::InProgress)),
+        outcomes.iter().all(|outcome| matches!(outcome, Claim::Claimed(_) | Claim::InProgress)),
         "the others see it in progress: {outcomes:?}"
     );
+}
+
+async fn a_request_that_outlived_its_lease_neither_answers_nor_releases_the_claim_that_took_over(t: TestDb) {
+    let late = claimed(&t, ADA, "key-1", "fp-a", 0).await;
+    // Its lease ran out (minute 1): a retry, another request here, takes
+    // the key over at minute 2.
+    let retry = claimed(&t, ADA, "key-1", "fp-b", 2).await;
+
+    let late_answer = IdempotencyStore::complete(&t.db, ADA, "key-1", late, created(), at(60))
+        .await
+        .expect("the completion runs");
+    IdempotencyStore::release(&t.db, ADA, "key-1", late).await.expect("the release runs");
+
+    assert!(!late_answer, "the late answer is refused");
+    assert_eq!(
+        claim(&t, ADA, "key-1", "fp-b", 2).await,
+        Claim::InProgress,
+        "the retry's claim stands: neither answered by the late request nor released"
+    );
+    complete(&t, ADA, "key-1", retry, 60).await;
+    assert_eq!(
+        claim(&t, ADA, "key-1", "fp-b", 3).await,
+        Claim::Replay(created()),
+        "the retry's answer is kept"
+    );
+    let answered_again = IdempotencyStore::complete(&t.db, ADA, "key-1", retry, created(), at(60))
+        .await
+        .expect("the completion runs");
+    assert!(!answered_again, "an answered claim is not answered twice");
 }

@@ -11,7 +11,7 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use realty_domain::ports::{Claim, StoredResponse};
+use realty_domain::ports::{Claim, Lease, StoredResponse};
 use realty_domain::{FieldError, UserId};
 use sha2::{Digest, Sha256};
 
@@ -68,9 +68,9 @@ pub(crate) async fn idempotent(State(state): State<AppState>, request: Request, 
             "was already used for another request (another method, path or body)",
         )])
         .into_response(),
-        Ok(Claim::Claimed) => {
+        Ok(Claim::Claimed(lease)) => {
             let response = next.run(Request::from_parts(parts, Body::from(body))).await;
-            keep(&state, user, &key, response).await
+            keep(&state, user, &key, lease, response).await
         }
     }
 }
@@ -104,7 +104,7 @@ fn fingerprint(method: &str, path: &str, body: &Bytes) -> String {
 /// Keeps the answer for retries, except when a retry deserves a fresh try:
 /// a server error, or an answer that depends on the credentials or the
 /// moment (401, 403, 408, 429). Then the key is released.
-async fn keep(state: &AppState, user: UserId, key: &str, response: Response) -> Response {
+async fn keep(state: &AppState, user: UserId, key: &str, lease: Lease, response: Response) -> Response {
     let status = response.status();
     let transient = status.is_server_error()
         || matches!(
@@ -115,7 +115,7 @@ async fn keep(state: &AppState, user: UserId, key: &str, response: Response) -> 
                 | StatusCode::TOO_MANY_REQUESTS
         );
     if transient {
-        if let Err(error) = state.idempotency.release(user, key).await {
+        if let Err(error) = state.idempotency.release(user, key, lease).await {
             tracing::warn!(error = %error, "an idempotency key could not be released");
         }
         return response;
@@ -135,10 +135,14 @@ async fn keep(state: &AppState, user: UserId, key: &str, response: Response) -> 
         })
         .collect();
     let kept = StoredResponse { status: status.as_u16(), headers, body: body.to_vec() };
-    if let Err(error) = state.idempotency.complete(user, key, kept).await {
+    match state.idempotency.complete(user, key, lease, kept).await {
+        Ok(true) => {}
+        // This request outlived its lease and a retry took the key over:
+        // that retry's answer is the one to keep.
+        Ok(false) => tracing::warn!("an idempotent answer came after its claim was taken over; not kept"),
         // The creation happened; a retry will find the claim's lease and wait
         // it out rather than create twice.
-        tracing::warn!(error = %error, "an idempotent answer could not be kept");
+        Err(error) => tracing::warn!(error = %error, "an idempotent answer could not be kept"),
     }
     Response::from_parts(parts, Body::from(body))
 }
