@@ -17,6 +17,7 @@ mod repositories;
 mod rows;
 mod schema;
 mod search;
+mod word_signature;
 
 pub use connection::{Database, PoolOptions, PoolState};
 pub use errors::DbError;

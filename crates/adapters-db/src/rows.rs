@@ -14,12 +14,13 @@ use realty_domain::{
     Action, AreaM2, AuditEntry, AuditEvent, BirthDate, Changes, City, Description, DomainError, Email, Floor,
     NewProperty, NewRoom, NewUser, PasswordHash, PersonName, Property, PropertyId, PropertyName,
     PropertyType, Resource, ResourceId, Role, Room, RoomDescription, RoomId, RoomKind, RoomName, RoomUpdate,
-    Summary, TypeName, TypeSlug, User, UserId, UserUpdate, Version,
+    Summary, TypeName, TypeSlug, User, UserId, UserUpdate, Version, fold,
 };
 
 use crate::errors::{StorageError, corrupt};
 use crate::multi_insert::insert_rows;
 use crate::schema::{properties, property_types, rooms, users};
+use crate::word_signature;
 
 /// Every stored timestamp is a UTC instant without zone (see `schema`).
 pub(crate) fn stored(at: DateTime<Utc>) -> NaiveDateTime {
@@ -216,6 +217,7 @@ pub(crate) struct PropertyState<'a> {
     bedroom_count: i32,
     total_area_m2: f64,
     room_kinds: i32,
+    word_signature: i64,
     version: i64,
     updated_at: NaiveDateTime,
 }
@@ -247,6 +249,10 @@ impl<'a> PropertyState<'a> {
             bedroom_count: count(summary.bedroom_count),
             total_area_m2: summary.total_area_m2,
             room_kinds: summary.kinds.bits(),
+            word_signature: word_signature::of_words(&fold::index_words([
+                name.as_str(),
+                description.as_str(),
+            ])),
             version: version.0,
             updated_at: stored(updated_at),
         }
@@ -284,6 +290,7 @@ insert_rows! {
         bedroom_count: i32 => diesel::sql_types::Integer,
         total_area_m2: f64 => diesel::sql_types::Double,
         room_kinds: i32 => diesel::sql_types::Integer,
+        word_signature: i64 => BigInt,
         version: i64 => BigInt,
         created_at: NaiveDateTime => Timestamp,
         updated_at: NaiveDateTime => Timestamp,
@@ -305,6 +312,7 @@ impl<'a> BulkPropertyRow<'a> {
             bedroom_count: state.bedroom_count,
             total_area_m2: state.total_area_m2,
             room_kinds: state.room_kinds,
+            word_signature: state.word_signature,
             version: state.version,
             created_at,
             updated_at: state.updated_at,

@@ -46,6 +46,9 @@ diesel::table! {
         bedroom_count -> Integer,
         total_area_m2 -> Double,
         room_kinds -> Integer,
+        /// See `word_signature.rs`: which words the name and description may
+        /// hold, tested in the index before the word table is probed.
+        word_signature -> BigInt,
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,

@@ -126,6 +126,18 @@ macro_rules! filtered {
         if $crate::search::value_dependent(query) {
             page = page.filter(::diesel::dsl::sql::<::diesel::sql_types::Bool>("TRUE"));
         }
+        // The signature's test comes first, and both backends read it from the
+        // index they walk: a property without the bits is passed over unprobed.
+        let required = $crate::word_signature::required_by(&query.words);
+        if required != 0 {
+            page = page.filter(
+                $crate::search::BitAnd64::new(
+                    properties::word_signature,
+                    required.into_sql::<::diesel::sql_types::BigInt>(),
+                )
+                .eq(required),
+            );
+        }
         for word in &query.words {
             page = page.filter(::diesel::dsl::exists(
                 property_words::table
@@ -231,6 +243,7 @@ pub(crate) use user_page;
 // would keep the statement out of the prepared-statement cache (`has` needs
 // no plan for its values: no index serves it, whatever the kinds).
 diesel::infix_operator!(BitAnd, " & ", diesel::sql_types::Integer);
+diesel::infix_operator!(BitAnd64, " & ", diesel::sql_types::BigInt);
 
 /// A count the domain bounds far below `INTEGER`'s range, or the range's
 /// end when a query asks beyond it.

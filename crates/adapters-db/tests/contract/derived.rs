@@ -18,7 +18,7 @@ contract_tests!(
 
 /// Makes the derived data stale (folding version 1) and wrong.
 const CORRUPT: &str = "UPDATE derived_data SET version = 1; \
-    UPDATE properties SET city_key = 'wrong', room_count = 0, bedroom_count = 0, total_area_m2 = 0, room_kinds = 0; \
+    UPDATE properties SET city_key = 'wrong', room_count = 0, bedroom_count = 0, total_area_m2 = 0, room_kinds = 0, word_signature = 0; \
     DELETE FROM property_words; \
     DELETE FROM user_words;";
 
@@ -54,6 +54,8 @@ async fn a_stale_folding_version_recomputes_keys_summaries_and_words_on_migrate(
     let by_city =
         PropertyQuery { cities: vec![CityKey::parse_filter("lodz").expect("a city filter")], ..query(10) };
     assert!(names(&t, by_city.clone()).await.is_empty(), "the corruption took: no city key matches");
+    let by_words = PropertyQuery { words: words("riv mill"), ..query(10) };
+    assert!(names(&t, by_words.clone()).await.is_empty(), "the corruption took: no word matches");
 
     t.db.migrate().await.expect("the migration runs again");
 
@@ -66,11 +68,7 @@ async fn a_stale_folding_version_recomputes_keys_summaries_and_words_on_migrate(
     assert_eq!(t.stored_summary(property.id).await, summary, "the summary is recomputed");
     assert_eq!(t.stored_summary(property.id).await, property.summary(), "as the domain computes it");
     assert_eq!(t.word_count(property.id).await, word_count, "the words are indexed again");
-    assert_eq!(
-        names(&t, PropertyQuery { words: words("riv mill"), ..query(10) }).await,
-        ["Old mill"],
-        "found by its words"
-    );
+    assert_eq!(names(&t, by_words).await, ["Old mill"], "found by its words (and word signature)");
     let has_kitchen =
         PropertyQuery { has: [RoomKind::Kitchen].into_iter().collect(), min_bedrooms: Some(1), ..query(10) };
     assert_eq!(names(&t, has_kitchen).await, ["Old mill"], "found by its room kinds and bedrooms");

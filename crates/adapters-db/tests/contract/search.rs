@@ -20,6 +20,7 @@ contract_tests!(
     words_match_prefixes_of_folded_words_of_the_name_or_description,
     a_rename_replaces_the_words_of_the_old_name_and_description,
     deleting_a_property_removes_its_words,
+    words_are_probed_only_where_the_stored_signature_allows_and_an_uncomputed_one_allows_all,
     nothing_matching_is_an_empty_last_page,
 );
 
@@ -353,6 +354,27 @@ async fn deleting_a_property_removes_its_words(t: TestDb) {
     assert_eq!(t.word_count(kept.id).await, kept_words, "the other property keeps its words");
     let filter = PropertyQuery { words: words("cottage"), ..query(10) };
     assert_eq!(names(&t, &filter).await, ["Kept cottage"], "only the kept property matches");
+}
+
+async fn words_are_probed_only_where_the_stored_signature_allows_and_an_uncomputed_one_allows_all(t: TestDb) {
+    let owner = register(&t.db, "owner@example.com").await;
+    let flat = create(&t.db, new_property(owner.id, "Sunny flat", "Lyon", "apartment", Vec::new())).await;
+    let sunny = PropertyQuery { words: words("sunny"), ..query(10) };
+    let short = PropertyQuery { words: words("su fl"), ..query(10) };
+    assert_eq!(names(&t, &sunny).await, ["Sunny flat"], "found by its words");
+
+    t.execute(&format!("UPDATE properties SET word_signature = 0 WHERE id = {}", flat.id.0)).await;
+
+    assert!(
+        names(&t, &sunny).await.is_empty(),
+        "a signature without the word's bit hides it: the test is applied"
+    );
+    assert_eq!(names(&t, &short).await, ["Sunny flat"], "words under three characters test no bit");
+
+    // What the migration that added the column leaves in existing rows.
+    t.execute(&format!("UPDATE properties SET word_signature = -1 WHERE id = {}", flat.id.0)).await;
+
+    assert_eq!(names(&t, &sunny).await, ["Sunny flat"], "a signature not computed yet lets every word probe");
 }
 
 async fn nothing_matching_is_an_empty_last_page(t: TestDb) {
