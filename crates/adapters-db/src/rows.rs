@@ -20,7 +20,7 @@ use realty_domain::{
 use crate::errors::{StorageError, corrupt};
 use crate::multi_insert::insert_rows;
 use crate::schema::{properties, property_types, rooms, users};
-use crate::word_signature;
+use crate::word_signature::WordSignature;
 
 /// Every stored timestamp is a UTC instant without zone (see `schema`).
 pub(crate) fn stored(at: DateTime<Utc>) -> NaiveDateTime {
@@ -217,7 +217,8 @@ pub(crate) struct PropertyState<'a> {
     bedroom_count: i32,
     total_area_m2: f64,
     room_kinds: i32,
-    word_signature: i64,
+    word_signature_3: i64,
+    word_signature_4: i64,
     version: i64,
     updated_at: NaiveDateTime,
 }
@@ -239,6 +240,7 @@ impl<'a> PropertyState<'a> {
         version: Version,
         updated_at: DateTime<Utc>,
     ) -> Self {
+        let words = WordSignature::of_words(&fold::index_words([name.as_str(), description.as_str()]));
         Self {
             name: name.as_str(),
             description: description.as_str(),
@@ -249,10 +251,8 @@ impl<'a> PropertyState<'a> {
             bedroom_count: count(summary.bedroom_count),
             total_area_m2: summary.total_area_m2,
             room_kinds: summary.kinds.bits(),
-            word_signature: word_signature::of_words(&fold::index_words([
-                name.as_str(),
-                description.as_str(),
-            ])),
+            word_signature_3: words.three,
+            word_signature_4: words.four,
             version: version.0,
             updated_at: stored(updated_at),
         }
@@ -290,7 +290,8 @@ insert_rows! {
         bedroom_count: i32 => diesel::sql_types::Integer,
         total_area_m2: f64 => diesel::sql_types::Double,
         room_kinds: i32 => diesel::sql_types::Integer,
-        word_signature: i64 => BigInt,
+        word_signature_3: i64 => BigInt,
+        word_signature_4: i64 => BigInt,
         version: i64 => BigInt,
         created_at: NaiveDateTime => Timestamp,
         updated_at: NaiveDateTime => Timestamp,
@@ -312,7 +313,8 @@ impl<'a> BulkPropertyRow<'a> {
             bedroom_count: state.bedroom_count,
             total_area_m2: state.total_area_m2,
             room_kinds: state.room_kinds,
-            word_signature: state.word_signature,
+            word_signature_3: state.word_signature_3,
+            word_signature_4: state.word_signature_4,
             version: state.version,
             created_at,
             updated_at: state.updated_at,

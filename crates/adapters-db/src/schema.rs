@@ -46,9 +46,11 @@ diesel::table! {
         bedroom_count -> Integer,
         total_area_m2 -> Double,
         room_kinds -> Integer,
-        /// See `word_signature.rs`: which words the name and description may
-        /// hold, tested in the index before the word table is probed.
-        word_signature -> BigInt,
+        /// `WordSignature` (word_signature.rs): which prefixes the words of
+        /// the name and description may start with, tested in the index
+        /// before the word table is probed.
+        word_signature_3 -> BigInt,
+        word_signature_4 -> BigInt,
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,

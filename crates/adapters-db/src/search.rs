@@ -128,15 +128,16 @@ macro_rules! filtered {
         }
         // The signature's test comes first, and both backends read it from the
         // index they walk: a property without the bits is passed over unprobed.
-        let required = $crate::word_signature::required_by(&query.words);
-        if required != 0 {
-            page = page.filter(
-                $crate::search::BitAnd64::new(
-                    properties::word_signature,
-                    required.into_sql::<::diesel::sql_types::BigInt>(),
-                )
-                .eq(required),
-            );
+        let required = $crate::word_signature::WordSignature::required_by(&query.words);
+        if required.three != 0 {
+            let bits = required.three.into_sql::<::diesel::sql_types::BigInt>();
+            page = page
+                .filter($crate::search::BitAnd64::new(properties::word_signature_3, bits).eq(required.three));
+        }
+        if required.four != 0 {
+            let bits = required.four.into_sql::<::diesel::sql_types::BigInt>();
+            page = page
+                .filter($crate::search::BitAnd64::new(properties::word_signature_4, bits).eq(required.four));
         }
         for word in &query.words {
             page = page.filter(::diesel::dsl::exists(

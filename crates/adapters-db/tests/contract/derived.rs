@@ -18,7 +18,7 @@ contract_tests!(
 
 /// Makes the derived data stale (folding version 1) and wrong.
 const CORRUPT: &str = "UPDATE derived_data SET version = 1; \
-    UPDATE properties SET city_key = 'wrong', room_count = 0, bedroom_count = 0, total_area_m2 = 0, room_kinds = 0, word_signature = 0; \
+    UPDATE properties SET city_key = 'wrong', room_count = 0, bedroom_count = 0, total_area_m2 = 0, room_kinds = 0, word_signature_3 = 0, word_signature_4 = 0; \
     DELETE FROM property_words; \
     DELETE FROM user_words;";
 

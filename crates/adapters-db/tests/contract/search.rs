@@ -363,7 +363,11 @@ async fn words_are_probed_only_where_the_stored_signature_allows_and_an_uncomput
     let short = PropertyQuery { words: words("su fl"), ..query(10) };
     assert_eq!(names(&t, &sunny).await, ["Sunny flat"], "found by its words");
 
-    t.execute(&format!("UPDATE properties SET word_signature = 0 WHERE id = {}", flat.id.0)).await;
+    t.execute(&format!(
+        "UPDATE properties SET word_signature_3 = 0, word_signature_4 = 0 WHERE id = {}",
+        flat.id.0
+    ))
+    .await;
 
     assert!(
         names(&t, &sunny).await.is_empty(),
@@ -372,7 +376,11 @@ async fn words_are_probed_only_where_the_stored_signature_allows_and_an_uncomput
     assert_eq!(names(&t, &short).await, ["Sunny flat"], "words under three characters test no bit");
 
     // What the migration that added the column leaves in existing rows.
-    t.execute(&format!("UPDATE properties SET word_signature = -1 WHERE id = {}", flat.id.0)).await;
+    t.execute(&format!(
+        "UPDATE properties SET word_signature_3 = -1, word_signature_4 = -1 WHERE id = {}",
+        flat.id.0
+    ))
+    .await;
 
     assert_eq!(names(&t, &sunny).await, ["Sunny flat"], "a signature not computed yet lets every word probe");
 }
