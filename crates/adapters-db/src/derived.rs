@@ -1,8 +1,9 @@
 //! Data derived from stored text and rooms: the city key, the summary the
-//! browse filters compare, and the search words of properties and users.
-//! They are written with every change; this module recomputes them all when
-//! the domain's folding changed since they were written (a new
-//! [`realty_domain::fold::FOLDING_VERSION`]), as part of migrating.
+//! browse filters compare, the word signature, and the search words of
+//! properties and users. They are written with every change; this module
+//! recomputes them all when the domain's folding changed since they were
+//! written (a new [`realty_domain::fold::FOLDING_VERSION`]), or a migration
+//! marked them stale (version 0), as part of migrating.
 
 use std::collections::HashMap;
 

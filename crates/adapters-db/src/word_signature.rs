@@ -77,7 +77,7 @@ fn prefix_of_length(word: &str, chars: usize) -> Option<&str> {
 }
 
 /// The bit of a prefix: one of the 63 below the sign bit, so that a mask is
-/// never negative (the search compares one with `<= 0`).
+/// never negative and adding one to it never overflows (see the search).
 fn bit(prefix: &str) -> i64 {
     let hash = prefix.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
