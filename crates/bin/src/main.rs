@@ -8,6 +8,13 @@ use realty::settings::{DatabaseArgs, GlobalArgs, HashArgs, ServeArgs};
 use realty::{Application, Profile, Services, seed};
 use tracing_subscriber::EnvFilter;
 
+/// A page of properties is thousands of small allocations (rows decoded into
+/// strings, validated, serialised); mimalloc spends less CPU on them than
+/// glibc's malloc. Built as mimalloc 2 without transparent huge pages, which
+/// keeps memory as low as glibc's (BENCHMARKS.md, "Allocator").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// realty: a REST service for a real-estate platform.
 #[derive(Debug, Parser)]
 #[command(
