@@ -236,9 +236,17 @@ impl TestDb {
     /// one running the statement, and waits until they are gone; returns how
     /// many there were. SQLite has no server: `None`.
     pub async fn terminate_connections(&self) -> Option<i64> {
+        let ours = self.our_connections()?;
+        // Connections the pool opens meanwhile to replace them start later: only
+        // those that started before the termination are waited for.
+        let before =
+            self.count("SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT) AS n").await;
         let terminated = self.terminate_connections_now().await?;
-        for _ in 0..200 {
-            if self.count(&format!("SELECT COUNT(*) AS n {}", self.our_connections()?)).await == 0 {
+        let left =
+            format!("SELECT COUNT(*) AS n {ours} AND backend_start <= to_timestamp({before} / 1000000.0)");
+        // A bound, not a timing: ten seconds for a loaded machine to reap them.
+        for _ in 0..1000 {
+            if self.count(&left).await == 0 {
                 return Some(terminated);
             }
             tokio::time::sleep(StdDuration::from_millis(10)).await;
