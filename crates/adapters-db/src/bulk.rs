@@ -32,8 +32,12 @@ impl Database {
     pub async fn bulk_insert_properties(&self, properties: Vec<NewProperty>) -> Result<u64, DomainError> {
         let mut inserted = 0_u64;
         for batch in properties.chunks(PROPERTIES_PER_STATEMENT) {
-            let rows: Vec<BulkPropertyRow<'_>> = batch.iter().map(BulkPropertyRow::new).collect();
             let words: Vec<_> = batch.iter().map(NewProperty::index_words).collect();
+            let rows: Vec<BulkPropertyRow<'_>> = batch
+                .iter()
+                .zip(&words)
+                .map(|(property, words)| BulkPropertyRow::new(property, words))
+                .collect();
             let (rows, words) = (&rows, &words);
             on_connection!(self, |conn| async {
                 in_transaction!(conn, async {

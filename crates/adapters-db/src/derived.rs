@@ -122,17 +122,17 @@ impl Database {
                         row.into_domain(rooms)
                     })
                     .collect::<Result<_, _>>()?;
-                for property in &properties {
+                let words: Vec<_> =
+                    properties.iter().map(|property| (property.id.0, property.index_words())).collect();
+                for (property, (_, words)) in properties.iter().zip(&words) {
                     diesel::update(properties::table.find(property.id.0))
-                        .set(PropertyState::of(property))
+                        .set(PropertyState::of(property, words))
                         .execute(conn)
                         .await?;
                 }
                 diesel::delete(property_words::table.filter(property_words::property_id.eq_any(&ids)))
                     .execute(conn)
                     .await?;
-                let words: Vec<_> =
-                    properties.iter().map(|property| (property.id.0, property.index_words())).collect();
                 let rows: Vec<PropertyWordRow<'_>> = words
                     .iter()
                     .flat_map(|(id, words)| {

@@ -6,6 +6,8 @@
 //! reported as corrupt (`Internal`) instead of flowing on as a value the
 //! rest of the code trusts.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, QueryFragment};
@@ -14,7 +16,7 @@ use realty_domain::{
     Action, AreaM2, AuditEntry, AuditEvent, BirthDate, Changes, City, Description, DomainError, Email, Floor,
     NewProperty, NewRoom, NewUser, PasswordHash, PersonName, Property, PropertyId, PropertyName,
     PropertyType, Resource, ResourceId, Role, Room, RoomDescription, RoomId, RoomKind, RoomName, RoomUpdate,
-    Summary, TypeName, TypeSlug, User, UserId, UserUpdate, Version, fold,
+    Summary, TypeName, TypeSlug, User, UserId, UserUpdate, Version,
 };
 
 use crate::errors::{StorageError, corrupt};
@@ -228,19 +230,21 @@ type Listing<'a> = (&'a PropertyName, &'a Description, &'a TypeSlug, &'a City);
 
 impl<'a> PropertyState<'a> {
     /// Written from the in-memory result, so that the row and the answer
-    /// agree.
-    pub(crate) fn of(property: &'a Property) -> Self {
+    /// agree; `words` are its `index_words()`, which the caller also stores.
+    pub(crate) fn of(property: &'a Property, words: &BTreeSet<String>) -> Self {
         let Property { name, description, property_type, city, version, updated_at, .. } = property;
-        Self::new((name, description, property_type, city), &property.summary(), *version, *updated_at)
+        let listing = (name, description, property_type, city);
+        Self::new(listing, &property.summary(), words, *version, *updated_at)
     }
 
     fn new(
         (name, description, property_type, city): Listing<'a>,
         summary: &Summary,
+        words: &BTreeSet<String>,
         version: Version,
         updated_at: DateTime<Utc>,
     ) -> Self {
-        let words = WordSignature::of_words(&fold::index_words([name.as_str(), description.as_str()]));
+        let words = WordSignature::of_words(words);
         Self {
             name: name.as_str(),
             description: description.as_str(),
@@ -269,10 +273,11 @@ pub(crate) struct NewPropertyRow<'a> {
 }
 
 impl<'a> NewPropertyRow<'a> {
-    pub(crate) fn new(property: &'a NewProperty) -> Self {
+    /// `words` are the property's `index_words()`, which the caller also stores.
+    pub(crate) fn new(property: &'a NewProperty, words: &BTreeSet<String>) -> Self {
         let NewProperty { name, description, property_type, city, at, .. } = property;
         let listing = (name, description, property_type, city);
-        let state = PropertyState::new(listing, &property.summary(), Version::INITIAL, *at);
+        let state = PropertyState::new(listing, &property.summary(), words, Version::INITIAL, *at);
         Self { owner_id: property.owner_id.0, state, created_at: stored(*at) }
     }
 }
@@ -300,8 +305,8 @@ insert_rows! {
 
 impl<'a> BulkPropertyRow<'a> {
     /// The columns of [`NewPropertyRow`], flattened.
-    pub(crate) fn new(property: &'a NewProperty) -> Self {
-        let NewPropertyRow { owner_id, state, created_at } = NewPropertyRow::new(property);
+    pub(crate) fn new(property: &'a NewProperty, words: &BTreeSet<String>) -> Self {
+        let NewPropertyRow { owner_id, state, created_at } = NewPropertyRow::new(property, words);
         Self {
             owner_id,
             name: state.name,

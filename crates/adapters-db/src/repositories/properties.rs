@@ -52,8 +52,9 @@ impl PropertyRepository for Database {
         let (property, audit, room_audits) = (&property, &audit, &room_audits);
         on_connection!(self, |conn| async {
             in_transaction!(conn, async {
+                let words = property.index_words();
                 let row = diesel::insert_into(properties::table)
-                    .values(NewPropertyRow::new(property))
+                    .values(NewPropertyRow::new(property, &words))
                     .returning(PropertyRow::as_returning())
                     .get_result(conn)
                     .await
@@ -66,7 +67,6 @@ impl PropertyRepository for Database {
                     let ids: Vec<i64> = MultiInsert::new(&rows).returning_ids().get_results(conn).await?;
                     stored_rooms(id, &property.rooms, ids)
                 };
-                let words = property.index_words();
                 let word_rows = word_rows(id, &words);
                 if !word_rows.is_empty() {
                     MultiInsert::new(&word_rows).execute(conn).await?;
@@ -189,8 +189,9 @@ impl PropertyRepository for Database {
                         (Resource::Room, room_id.0, None)
                     }
                 };
+                let words = after.index_words();
                 diesel::update(properties::table.find(id.0))
-                    .set(PropertyState::of(&after))
+                    .set(PropertyState::of(&after, &words))
                     .execute(conn)
                     .await
                     .on_write(Writing::Property)?;
@@ -198,7 +199,6 @@ impl PropertyRepository for Database {
                     diesel::delete(property_words::table.filter(property_words::property_id.eq(id.0)))
                         .execute(conn)
                         .await?;
-                    let words = after.index_words();
                     let word_rows = word_rows(id, &words);
                     if !word_rows.is_empty() {
                         MultiInsert::new(&word_rows).execute(conn).await?;
