@@ -261,7 +261,8 @@ if has_phase plans; then
     -c "ALTER DATABASE \"$DB_NAME\" SET session_preload_libraries = 'auto_explain'" \
     -c "ALTER DATABASE \"$DB_NAME\" SET auto_explain.log_min_duration = 0" \
     -c "ALTER DATABASE \"$DB_NAME\" SET auto_explain.log_analyze = on" \
-    -c "ALTER DATABASE \"$DB_NAME\" SET auto_explain.log_buffers = on"
+    -c "ALTER DATABASE \"$DB_NAME\" SET auto_explain.log_buffers = on" \
+    -c "ALTER DATABASE \"$DB_NAME\" SET auto_explain.log_settings = on"
   main_base=$BASE
   BASE=http://127.0.0.1:$((PORT + 1))
   start_service REALTY_BIND="127.0.0.1:$((PORT + 1))" REALTY_DB_POOL_SIZE=1

@@ -206,6 +206,23 @@ fn sqlite_setup(options: PoolOptions) -> String {
     format!("PRAGMA busy_timeout = {millis};\n{SQLITE_SETUP}")
 }
 
+/// The setup of a new PostgreSQL connection. The server gives up on a
+/// statement shortly after the client would, so that an abandoned one stops
+/// using it.
+///
+/// Merge joins are not considered: none of the service's statements is
+/// better served by one (a page is an index walk with a limit, a write a
+/// few rows by key; no captured plan used one, at ten thousand or a million
+/// properties), and costing one reads both ends of the join column's index
+/// for every pair of relations, which was a third of the planning of a page
+/// of words: a search for two words planned in 0.57 ms instead of 1.04 at a
+/// million properties, and cost PostgreSQL 1,650 µs instead of 2,317
+/// (BENCHMARKS.md, "Planning words").
+fn postgres_setup(options: PoolOptions) -> String {
+    let millis = options.statement_timeout.as_millis() + 500;
+    format!("SET statement_timeout = {millis}; SET enable_mergejoin = off")
+}
+
 /// Sizing and time limits of the connection pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolOptions {
@@ -292,11 +309,8 @@ impl Database {
                     url,
                     manager_config(options),
                 );
-                // The server gives up on a statement shortly after the
-                // client would, so that an abandoned one stops using it.
-                let millis = options.statement_timeout.as_millis() + 500;
                 let setup = Setup {
-                    statements: Some(format!("SET statement_timeout = {millis}").into()),
+                    statements: Some(postgres_setup(options).into()),
                     queries: Arc::clone(&queries),
                     timeout: options.connection_timeout,
                 };
