@@ -66,8 +66,8 @@ impl UserRow {
             id: UserId(self.id),
             email: Email::parse(&self.email).map_err(broken)?,
             password_hash: PasswordHash::new(self.password_hash),
-            first_name: PersonName::parse(&self.first_name).map_err(broken)?,
-            last_name: PersonName::parse(&self.last_name).map_err(broken)?,
+            first_name: PersonName::parse_owned(self.first_name).map_err(broken)?,
+            last_name: PersonName::parse_owned(self.last_name).map_err(broken)?,
             birth_date: birth_date.map_err(broken)?,
             role: Role::parse(&self.role).map_err(broken)?,
             created_at: instant(self.created_at),
@@ -163,8 +163,8 @@ impl PropertyTypeRow {
     pub(crate) fn into_domain(self) -> Result<PropertyType, DomainError> {
         let broken = |rule: realty_domain::ValueError| corrupt("property type", &rule);
         Ok(PropertyType {
-            slug: TypeSlug::parse(&self.slug).map_err(broken)?,
-            name: TypeName::parse(&self.name).map_err(broken)?,
+            slug: TypeSlug::parse_owned(self.slug).map_err(broken)?,
+            name: TypeName::parse_owned(self.name).map_err(broken)?,
         })
     }
 }
@@ -191,10 +191,10 @@ impl PropertyRow {
         let broken = |rule: realty_domain::ValueError| corrupt("property", &rule);
         Ok(Property {
             id: PropertyId(self.id),
-            name: PropertyName::parse(&self.name).map_err(broken)?,
-            description: Description::parse(&self.description).map_err(broken)?,
-            property_type: TypeSlug::parse(&self.property_type).map_err(broken)?,
-            city: City::parse(&self.city).map_err(broken)?,
+            name: PropertyName::parse_owned(self.name).map_err(broken)?,
+            description: Description::parse_owned(self.description).map_err(broken)?,
+            property_type: TypeSlug::parse_owned(self.property_type).map_err(broken)?,
+            city: City::parse_owned(self.city).map_err(broken)?,
             owner_id: UserId(self.owner_id),
             version: Version(self.version),
             created_at: instant(self.created_at),
@@ -355,16 +355,11 @@ impl RoomRow {
         Ok(Room {
             id: RoomId(self.id),
             property_id: PropertyId(self.property_id),
-            name: RoomName::parse(&self.name).map_err(broken)?,
+            name: RoomName::parse_owned(self.name).map_err(broken)?,
             kind: RoomKind::parse(&self.kind).map_err(broken)?,
             area: AreaM2::parse(self.area_m2).map_err(broken)?,
             floor: self.floor.map(|floor| Floor::parse(i64::from(floor))).transpose().map_err(broken)?,
-            description: self
-                .description
-                .as_deref()
-                .map(RoomDescription::parse)
-                .transpose()
-                .map_err(broken)?,
+            description: self.description.map(RoomDescription::parse_owned).transpose().map_err(broken)?,
         })
     }
 }

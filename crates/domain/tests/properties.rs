@@ -2,7 +2,10 @@
 //! just the examples of the table tests.
 
 use proptest::prelude::*;
-use realty_domain::{AreaM2, City, CityKey, Email, Floor, PropertyName};
+use realty_domain::{
+    AreaM2, City, CityKey, Description, Email, Floor, PersonName, PropertyName, RoomDescription, RoomName,
+    TypeName, TypeSlug,
+};
 use unicode_normalization::char::is_combining_mark;
 
 /// Unicode's format characters (category Cf), by a route independent of the
@@ -36,7 +39,21 @@ fn separators() -> impl Strategy<Value = String> {
     "[ \\-\t\n\u{a0}]{1,4}"
 }
 
+/// `parse_owned(raw)` (the read-back path: no copy) answers as `parse(&raw)`.
+macro_rules! same_as_parse {
+    ($raw:expr, $($value:ident),+) => {
+        $(prop_assert_eq!($value::parse_owned($raw.clone()), $value::parse(&$raw), "{}", stringify!($value));)+
+    };
+}
+
 proptest! {
+    #[test]
+    fn parsing_an_owned_string_gives_what_parsing_a_borrowed_one_gives(
+        raw in prop_oneof![any_text(), "[ \t]{0,2}[a-z-]{0,6}[ \t]{0,2}"]
+    ) {
+        same_as_parse!(raw, PropertyName, Description, City, TypeSlug, TypeName, RoomName, RoomDescription, PersonName);
+    }
+
     #[test]
     fn a_city_is_accepted_only_when_its_key_is_not_empty(raw in "[ \\-a\u{301}\u{300}é]{1,6}") {
         let accepted = City::parse(&raw).is_ok();

@@ -63,6 +63,23 @@ impl City {
     /// characters, or folding to nothing ("--": no filter could find it).
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
         let trimmed = raw.trim();
+        Self::check(trimmed)?;
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    /// [`Self::parse`] of a string the caller owns, such as a value read
+    /// back from storage: kept without a copy when it needs no trimming.
+    ///
+    /// # Errors
+    /// As [`Self::parse`].
+    pub fn parse_owned(raw: String) -> Result<Self, ValueError> {
+        let trimmed = raw.trim();
+        Self::check(trimmed)?;
+        let untouched = trimmed.len() == raw.len();
+        Ok(Self(if untouched { raw } else { raw.trim().to_owned() }))
+    }
+
+    fn check(trimmed: &str) -> Result<(), ValueError> {
         check_length(trimmed, 1, Self::MAX_CHARS)?;
         check_single_line(trimmed)?;
         // An ASCII letter or digit settles it without folding: parse also
@@ -70,7 +87,7 @@ impl City {
         if !trimmed.bytes().any(|b| b.is_ascii_alphanumeric()) && fold(trimmed).is_empty() {
             return Err(ValueError::NoLetterOrDigit);
         }
-        Ok(Self(trimmed.to_owned()))
+        Ok(())
     }
 
     /// Whether `c` alone folds to a letter or digit, so that a city (or a

@@ -16,6 +16,21 @@ impl TypeSlug {
     /// When `raw` is empty, longer than 40 or holds other characters than
     /// lower-case ASCII letters, digits and hyphens.
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        Self::check(raw)?;
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// [`Self::parse`] of a string the caller owns, such as a value read
+    /// back from storage: kept without a copy.
+    ///
+    /// # Errors
+    /// As [`Self::parse`].
+    pub fn parse_owned(raw: String) -> Result<Self, ValueError> {
+        Self::check(&raw)?;
+        Ok(Self(raw))
+    }
+
+    fn check(raw: &str) -> Result<(), ValueError> {
         if raw.is_empty() {
             return Err(ValueError::Blank);
         }
@@ -26,7 +41,7 @@ impl TypeSlug {
         if raw.len() > Self::MAX_CHARS {
             return Err(ValueError::TooLong(Self::MAX_CHARS));
         }
-        Ok(Self(raw.to_owned()))
+        Ok(())
     }
 
     pub fn as_str(&self) -> &str {

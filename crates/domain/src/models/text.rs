@@ -82,25 +82,30 @@ macro_rules! bounded_name {
             /// The rule broken.
             pub fn parse(raw: &str) -> Result<Self, $crate::ValueError> {
                 let trimmed = raw.trim();
-                $crate::models::text::check_length(trimmed, $min, $max)?;
-                $crate::models::text::check_single_line(trimmed)?;
+                Self::check(trimmed)?;
                 Ok(Self(trimmed.to_owned()))
             }
 
-            pub fn as_str(&self) -> &str {
-                &self.0
+            /// [`Self::parse`] of a string the caller owns, such as a value
+            /// read back from storage: kept without a copy when it needs no
+            /// trimming (every stored one).
+            ///
+            /// # Errors
+            /// The rule broken.
+            pub fn parse_owned(raw: String) -> Result<Self, $crate::ValueError> {
+                let trimmed = raw.trim();
+                Self::check(trimmed)?;
+                let untouched = trimmed.len() == raw.len();
+                Ok(Self(if untouched { raw } else { raw.trim().to_owned() }))
             }
 
-            pub fn into_inner(self) -> String {
-                self.0
+            fn check(trimmed: &str) -> Result<(), $crate::ValueError> {
+                $crate::models::text::check_length(trimmed, $min, $max)?;
+                $crate::models::text::check_single_line(trimmed)
             }
         }
 
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
+        $crate::models::text::text_accessors!($name);
 
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
@@ -128,11 +133,34 @@ macro_rules! bounded_description {
             /// # Errors
             /// The rule broken.
             pub fn parse(raw: &str) -> Result<Self, $crate::ValueError> {
-                $crate::models::text::check_length(raw, 0, $max)?;
-                $crate::models::text::check_multiline(raw)?;
+                Self::check(raw)?;
                 Ok(Self(raw.to_owned()))
             }
 
+            /// [`Self::parse`] of a string the caller owns, such as a value
+            /// read back from storage: kept without a copy.
+            ///
+            /// # Errors
+            /// The rule broken.
+            pub fn parse_owned(raw: String) -> Result<Self, $crate::ValueError> {
+                Self::check(&raw)?;
+                Ok(Self(raw))
+            }
+
+            fn check(raw: &str) -> Result<(), $crate::ValueError> {
+                $crate::models::text::check_length(raw, 0, $max)?;
+                $crate::models::text::check_multiline(raw)
+            }
+        }
+
+        $crate::models::text::text_accessors!($name);
+    };
+}
+
+/// `as_str`, `into_inner` and `Display` of a text value object.
+macro_rules! text_accessors {
+    ($name:ident) => {
+        impl $name {
             pub fn as_str(&self) -> &str {
                 &self.0
             }
@@ -150,4 +178,4 @@ macro_rules! bounded_description {
     };
 }
 
-pub(crate) use {bounded_description, bounded_name};
+pub(crate) use {bounded_description, bounded_name, text_accessors};
