@@ -6,7 +6,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 use super::room::{NewRoom, Room, RoomKind, RoomKinds};
-use super::text::{bounded_description, bounded_name, check_length, check_single_line};
+use super::text::{bounded_description, bounded_name, check_length, check_single_line, into_trimmed};
 use super::{TypeSlug, UserId};
 use crate::{ValueError, fold};
 
@@ -73,10 +73,8 @@ impl City {
     /// # Errors
     /// As [`Self::parse`].
     pub fn parse_owned(raw: String) -> Result<Self, ValueError> {
-        let trimmed = raw.trim();
-        Self::check(trimmed)?;
-        let untouched = trimmed.len() == raw.len();
-        Ok(Self(if untouched { raw } else { raw.trim().to_owned() }))
+        Self::check(raw.trim())?;
+        Ok(Self(into_trimmed(raw)))
     }
 
     fn check(trimmed: &str) -> Result<(), ValueError> {

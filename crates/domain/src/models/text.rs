@@ -16,6 +16,11 @@ pub(crate) fn check_length(value: &str, min: usize, max: usize) -> Result<(), Va
     Ok(())
 }
 
+/// `raw` trimmed (`str::trim`), without a copy when there is nothing to trim.
+pub(crate) fn into_trimmed(raw: String) -> String {
+    if raw.trim().len() == raw.len() { raw } else { raw.trim().to_owned() }
+}
+
 /// Rejects what has no place in a one-line identity (a name, a city, an
 /// email): control characters, which make logs and UIs misbehave, and
 /// invisible format characters (U+200B zero-width space, U+FEFF byte-order
@@ -93,10 +98,8 @@ macro_rules! bounded_name {
             /// # Errors
             /// The rule broken.
             pub fn parse_owned(raw: String) -> Result<Self, $crate::ValueError> {
-                let trimmed = raw.trim();
-                Self::check(trimmed)?;
-                let untouched = trimmed.len() == raw.len();
-                Ok(Self(if untouched { raw } else { raw.trim().to_owned() }))
+                Self::check(raw.trim())?;
+                Ok(Self($crate::models::text::into_trimmed(raw)))
             }
 
             fn check(trimmed: &str) -> Result<(), $crate::ValueError> {
