@@ -206,6 +206,9 @@ SEARCHES=(
   "city=Paris&city=Lyon" "type=villa" "owner_id=$OWNER_ID"
   "min_rooms=8" "max_rooms=2" "min_area=150" "max_area=40" "min_bedrooms=4"
   "has=garage" "has=balcony&has=garage" "q=sunny%20park" "updated_since=$SINCE"
+  # A street (one of 2,048, about 0.05 % of the properties each), alone and
+  # with a common word: the words rare in real listings.
+  "q=montvermont" "q=montvermont%20quiet"
 )
 # search-<query with = and & as _, a descending sort's "-" as desc_>
 search_label() { printf 'search-%s' "$(sed 's/=-/=desc_/g' <<<"$1" | tr -c 'a-zA-Z0-9_\n' '_' | sed 's/__*/_/g; s/_$//')"; }

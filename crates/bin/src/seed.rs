@@ -1,6 +1,7 @@
 //! `realty seed`: demo data for trying the API, or large generated data
 //! sets for load tests, varied like a real catalogue (room kinds and counts,
-//! areas, cities with accents, descriptions with words to search).
+//! areas, cities with accents, descriptions with words to search: common
+//! ones, and a street as rare as in real listings).
 
 use chrono::{Duration, Utc};
 use realty_app::{NewPropertyCommand, Registration};
@@ -110,6 +111,16 @@ const DESCRIPTION_WORDS: [&str; 40] = [
     "high",
     "ceilings",
 ];
+
+/// The street a generated property is on: one of 16 × 16 × 8 = 2,048
+/// made-up names ("Belmarcourt"), so that a search can ask for a word as
+/// rare as a street is in real listings (about 0.05 % of the properties
+/// each), where the description words are each in a tenth or more.
+const STREET_SYLLABLES: [&str; 16] = [
+    "bel", "mar", "ro", "ver", "san", "cha", "lu", "mont", "del", "fa", "gre", "pi", "tor", "val", "ner",
+    "qui",
+];
+const STREET_ENDINGS: [&str; 8] = ["court", "ville", "mont", "lac", "bourg", "val", "champ", "pre"];
 
 /// Two users with a few properties each, created through the use cases
 /// (so with audit events). Idempotent: an existing demo user is reused.
@@ -258,6 +269,17 @@ fn generated_property(owners: &[UserId], n: u64) -> Result<NewProperty, DomainEr
             rooms.push(room(kind, name, area + random.below(6) as f64, None)?);
         }
     }
+    let property_type = TYPES[random.below(TYPES.len())];
+    let city = CITIES[random.below(CITIES.len())];
+    // Drawn last, so that every other value is what it was before streets.
+    let street = format!(
+        "{}{}{}",
+        random.pick(&STREET_SYLLABLES),
+        random.pick(&STREET_SYLLABLES),
+        random.pick(&STREET_ENDINGS)
+    );
+    let description =
+        format!("{} Rue {}{}.", description.join(" "), street[..1].to_uppercase(), &street[1..]);
     let owner = owners[usize::try_from(n % owners.len().max(1) as u64).unwrap_or(0)];
     // Spread over a year, oldest first, so that created_at and updated_at
     // differ and sorting by either is meaningful.
@@ -265,9 +287,9 @@ fn generated_property(owners: &[UserId], n: u64) -> Result<NewProperty, DomainEr
     Ok(NewProperty {
         owner_id: owner,
         name: invalid_seed(PropertyName::parse(&name))?,
-        description: invalid_seed(Description::parse(&description.join(" ")))?,
-        property_type: invalid_seed(TypeSlug::parse(TYPES[random.below(TYPES.len())]))?,
-        city: invalid_seed(City::parse(CITIES[random.below(CITIES.len())]))?,
+        description: invalid_seed(Description::parse(&description))?,
+        property_type: invalid_seed(TypeSlug::parse(property_type))?,
+        city: invalid_seed(City::parse(city))?,
         rooms,
         at,
     })
