@@ -294,3 +294,48 @@ fn generated_property(owners: &[UserId], n: u64) -> Result<NewProperty, DomainEr
         at,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use realty_domain::UserId;
+
+    use super::generated_property;
+
+    /// How many of `count` generated properties hold each search word.
+    fn word_counts(count: u64) -> HashMap<String, u64> {
+        let mut counts = HashMap::new();
+        for n in 0..count {
+            let property = generated_property(&[UserId(1)], n).expect("a generated property is valid");
+            for word in property.index_words() {
+                *counts.entry(word).or_insert(0) += 1;
+            }
+        }
+        counts
+    }
+
+    #[test]
+    fn a_data_set_is_the_same_on_every_run() {
+        let first = generated_property(&[UserId(1)], 42).expect("valid");
+        let again = generated_property(&[UserId(1)], 42).expect("valid");
+        assert_eq!((first.name, first.description, first.city), (again.name, again.description, again.city));
+    }
+
+    /// The search benchmark needs both kinds: words most listings have and
+    /// words as rare as a street.
+    #[test]
+    fn descriptions_hold_common_words_and_rare_streets() {
+        let count = 20_000;
+        let counts = word_counts(count);
+        let streets: Vec<u64> = counts
+            .iter()
+            .filter(|(word, _)| word.len() > 6 && word.ends_with("court"))
+            .map(|(_, n)| *n)
+            .collect();
+        assert!(streets.len() > 200, "only {} streets ending in -court", streets.len());
+        assert!(streets.iter().all(|&n| n * 200 < count), "a street in more than 0.5 % of properties");
+        assert_eq!(counts["rue"], count, "every description names its street");
+        assert!(counts["quiet"] * 10 > count, "a common word in fewer than a tenth");
+    }
+}
