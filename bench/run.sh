@@ -21,8 +21,9 @@
 #   reads     the two GET routes at each concurrency
 #   pgbench   right after each read point, the very statements of `plans`
 #             through pgbench (-M prepared): realty's overhead over the database
-#   search    every sort and every single filter of GET /properties, and a
-#             two-word q, at SEARCH_CONNECTIONS, against the city page
+#   search    every sort and every single filter of GET /properties, a
+#             two-word q of common words, a rare word alone and with a common
+#             one, at SEARCH_CONNECTIONS, against the city page
 #   overhead  GET by id with metrics and rate limiting on (limits too high to
 #             refuse anything) versus both off, alternating, ROUNDS each
 #   writes, storm (reads alone versus during a login storm), login
