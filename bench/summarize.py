@@ -75,6 +75,13 @@ def connections_of(label):
     return int(match.group(1)) if match else None
 
 
+def searched_path(out, label):
+    """The path a search label's wrk run loaded (`paths/`), for a run
+    without the plans phase, whose probes name it otherwise."""
+    path = out / "paths" / (re.sub(r"-c\d+$", "", label) + ".txt")
+    return path.read_text().splitlines()[0] if path.exists() else None
+
+
 def main(out):
     wrk = load_jsonl(out / "wrk.jsonl")
     pgb = load_jsonl(out / "pgbench.jsonl")
@@ -203,7 +210,8 @@ def main(out):
         for label in [f"search-base-city-c{FOCUS}"] + searches:
             row = wrk[label]
             probe = plans.get(re.sub(r"-c\d+$", "", label), {})
-            query = probe.get("path", label).split("?", 1)[-1].removesuffix("&limit=20")
+            query = probe.get("path") or searched_path(out, label) or label
+            query = query.split("?", 1)[-1].removesuffix("&limit=20")
             if label == f"search-base-city-c{FOCUS}":
                 query = "city=… (the city page, as above)"
             p50, p99 = row["p50_ms"] / base["p50_ms"], row["p99_ms"] / base["p99_ms"]
