@@ -8,13 +8,13 @@ use realty_domain::{DomainError, NewProperty, PropertyId};
 use crate::connection::{Database, in_transaction, on_connection};
 use crate::errors::{OnWrite, Writing};
 use crate::multi_insert::MultiInsert;
-use crate::rows::{BulkPropertyRow, NewRoomRow, PropertyWordRow};
+use crate::rows::{BulkPropertyRow, NewRoomRow, PropertyWordRow, stored};
 
 /// Properties per INSERT (13 bound values each). Larger statements gain
 /// little and hold the SQLite write lock longer.
 const PROPERTIES_PER_STATEMENT: usize = 500;
 
-/// Rows per INSERT of rooms (6 bound values each) or words (2): under
+/// Rows per INSERT of rooms (6 bound values each) or words (3): under
 /// SQLite's 32 766 and PostgreSQL's 65 535 bound values per statement.
 const ROOMS_PER_STATEMENT: usize = 2_000;
 const WORDS_PER_STATEMENT: usize = 10_000;
@@ -59,9 +59,15 @@ impl Database {
                     }
                     let new_words: Vec<PropertyWordRow<'_>> = words
                         .iter()
+                        .zip(batch)
                         .zip(&ids)
-                        .flat_map(|(words, &id)| {
-                            words.iter().map(move |word| PropertyWordRow { property_id: id, word })
+                        .flat_map(|((words, property), &id)| {
+                            let created_at = stored(property.at);
+                            words.iter().map(move |word| PropertyWordRow {
+                                property_id: id,
+                                word,
+                                created_at,
+                            })
                         })
                         .collect();
                     for chunk in new_words.chunks(WORDS_PER_STATEMENT) {

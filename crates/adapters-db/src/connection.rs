@@ -31,6 +31,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, TransactionM
 use realty_domain::DomainError;
 
 use crate::errors::{DbError, Failure, StorageError};
+use crate::rare_words::{DEFAULT_MOST_MATCHES, RareWords};
 
 /// Runs `$work`, an `async` block using `$conn`, on a pooled connection of
 /// whichever backend the database has, and evaluates to its
@@ -264,6 +265,7 @@ pub struct Database {
     pub(crate) sqlite_path: Option<Arc<str>>,
     options: PoolOptions,
     queries: Arc<AtomicU64>,
+    pub(crate) rare_words: Arc<RareWords>,
 }
 
 impl fmt::Debug for Database {
@@ -329,7 +331,16 @@ impl Database {
                 (Pools::Sqlite(build_pool(manager, setup, options).await?), Some(Arc::from(path)))
             }
         };
-        Ok(Self { pools, sqlite_path, options, queries })
+        let rare_words = Arc::new(RareWords::new(DEFAULT_MOST_MATCHES));
+        Ok(Self { pools, sqlite_path, options, queries, rare_words })
+    }
+
+    /// This handle with another bound on the entries of a rare search word
+    /// (see `rare_words`), and nothing remembered: tests set it to make
+    /// either way of finding a page of words run on a small data set.
+    #[must_use]
+    pub fn with_rare_word_matches(self, most_matches: u32) -> Self {
+        Self { rare_words: Arc::new(RareWords::new(most_matches)), ..self }
     }
 
     /// `"sqlite"` or `"postgres"`.

@@ -15,7 +15,7 @@ use realty_domain::{DomainError, Property, Room};
 
 use crate::connection::{Database, in_transaction, on_connection};
 use crate::multi_insert::MultiInsert;
-use crate::rows::{PropertyRow, PropertyState, PropertyWordRow, RoomRow, UserRow, UserWordRow};
+use crate::rows::{PropertyRow, PropertyState, PropertyWordRow, RoomRow, UserRow, UserWordRow, stored};
 use crate::schema::{derived_data, properties, property_words, rooms, user_words, users};
 
 /// The `derived_data` row of the folding.
@@ -122,9 +122,11 @@ impl Database {
                         row.into_domain(rooms)
                     })
                     .collect::<Result<_, _>>()?;
-                let words: Vec<_> =
-                    properties.iter().map(|property| (property.id.0, property.index_words())).collect();
-                for (property, (_, words)) in properties.iter().zip(&words) {
+                let words: Vec<_> = properties
+                    .iter()
+                    .map(|property| (property.id.0, stored(property.created_at), property.index_words()))
+                    .collect();
+                for (property, (_, _, words)) in properties.iter().zip(&words) {
                     diesel::update(properties::table.find(property.id.0))
                         .set(PropertyState::of(property, words))
                         .execute(conn)
@@ -135,8 +137,9 @@ impl Database {
                     .await?;
                 let rows: Vec<PropertyWordRow<'_>> = words
                     .iter()
-                    .flat_map(|(id, words)| {
-                        words.iter().map(|word| PropertyWordRow { property_id: *id, word })
+                    .flat_map(|(id, created_at, words)| {
+                        let (property_id, created_at) = (*id, *created_at);
+                        words.iter().map(move |word| PropertyWordRow { property_id, word, created_at })
                     })
                     .collect();
                 for chunk in rows.chunks(10_000) {

@@ -13,6 +13,7 @@ mod derived;
 mod errors;
 mod migrations;
 mod multi_insert;
+mod rare_words;
 mod repositories;
 mod rows;
 mod schema;

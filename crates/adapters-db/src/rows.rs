@@ -328,10 +328,11 @@ impl<'a> BulkPropertyRow<'a> {
 }
 
 insert_rows! {
-    /// A word of the search index.
+    /// A word of the search index, with its property's creation instant.
     PropertyWordRow<'a> into property_words {
         property_id: i64 => BigInt,
         word: &'a str => Text,
+        created_at: NaiveDateTime => Timestamp,
     }
 }
 

@@ -86,10 +86,12 @@ diesel::table! {
 
 diesel::table! {
     /// The folded words of a property's name and description, cut to 50
-    /// characters (the longest search word).
+    /// characters (the longest search word), each with its property's
+    /// creation instant (the newest-first order of a word's matches).
     property_words (property_id, word) {
         property_id -> BigInt,
         word -> Text,
+        created_at -> Timestamp,
     }
 }
 

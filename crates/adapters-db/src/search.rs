@@ -14,29 +14,26 @@
 //! range starting at `v`, with the id test filtering only the rows that tie
 //! on `v`.
 
-/// Orders `$page` by `$column` then id, in one direction, starting after
-/// the keyset `$after` (whose value, destructured by `$pattern`, is
-/// converted by `$value` to the column's type). A keyset of another sort
-/// cannot reach here: the cursor names its sort and is refused for another.
+/// Orders `$page` by `$column` then `$id` (the property's id), in one
+/// direction, starting after the keyset `$after` (whose value, destructured
+/// by `$pattern`, is converted by `$value` to the column's type). A keyset
+/// of another sort cannot reach here: the cursor names its sort and is
+/// refused for another.
 macro_rules! ordered_by {
-    ($page:expr, $column:expr, $descending:expr, $after:expr, $pattern:pat => $value:expr) => {{
+    ($page:expr, $column:expr, $id:expr, $descending:expr, $after:expr, $pattern:pat => $value:expr) => {{
         let mut page = $page;
         if let Some(::realty_domain::Keyset { value: $pattern, id }) = $after {
             let value = $value;
             page = if $descending {
-                page.filter(
-                    $column.le(value).and($column.lt(value).or($crate::schema::properties::id.lt(id.0))),
-                )
+                page.filter($column.le(value).and($column.lt(value).or($id.lt(id.0))))
             } else {
-                page.filter(
-                    $column.ge(value).and($column.gt(value).or($crate::schema::properties::id.gt(id.0))),
-                )
+                page.filter($column.ge(value).and($column.gt(value).or($id.gt(id.0))))
             };
         }
         if $descending {
-            page.order_by(($column.desc(), $crate::schema::properties::id.desc()))
+            page.order_by(($column.desc(), $id.desc()))
         } else {
-            page.order_by(($column.asc(), $crate::schema::properties::id.asc()))
+            page.order_by(($column.asc(), $id.asc()))
         }
     }};
 }
@@ -70,6 +67,86 @@ macro_rules! property_page {
                 .limit(limit)
         }
     }};
+}
+
+/// The page of properties `$query` asks for, as `property_page!`, when
+/// its only condition is words and `$word`, one of them, is rare (see
+/// [`starts_from_a_word`]): the ids are read from `$word`'s entries in the
+/// word index, ordered by creation as the index stores them, so that no
+/// property's row is visited but the page's. Each other word is a probe of
+/// the match's own words. A prefix can match several words of one property:
+/// the grouping counts such a property once.
+macro_rules! word_first_page {
+    ($query:expr, $word:expr) => {{
+        use ::diesel::prelude::*;
+        use $crate::schema::{properties, property_words};
+        use ::realty_domain::SortValue;
+        let query: &::realty_domain::PropertyQuery = $query;
+        let word: &::realty_domain::SearchWord = $word;
+        let others = ::diesel::alias!(property_words as other_words);
+        let mut ids = property_words::table
+            .filter(property_words::word.ge(word.as_str()))
+            .filter(property_words::word.lt(word.upper_bound()))
+            .group_by((property_words::created_at, property_words::property_id))
+            .select(property_words::property_id)
+            .into_boxed();
+        for other in query.words.iter().filter(|other| *other != word) {
+            ids = ids.filter(::diesel::dsl::exists(
+                others
+                    .filter(others.field(property_words::property_id).eq(property_words::property_id))
+                    .filter(others.field(property_words::word).ge(other.as_str()))
+                    .filter(others.field(property_words::word).lt(other.upper_bound())),
+            ));
+        }
+        let ids = $crate::search::ordered_by!(
+            ids, property_words::created_at, property_words::property_id, query.sort.descending, query.after,
+            SortValue::Instant(at) => $crate::rows::stored(at)
+        )
+        .limit(i64::from(query.limit) + 1);
+        let rows = properties::table
+            .select(($crate::rows::PropertyRow::as_select(), $crate::rows::PropertyRooms))
+            .filter(properties::id.eq_any(ids))
+            .into_boxed();
+        $crate::search::sorted!(rows, query.sort, None)
+    }};
+}
+
+pub(crate) use word_first_page;
+
+/// Whether a page of `query` can start from one of its words (see
+/// `word_first_page!`): words are its only condition, and it is in the
+/// order of creation, which the word index stores. Any other condition
+/// needs each match's row, and then today's plans serve it as well.
+pub(crate) fn starts_from_a_word(query: &realty_domain::PropertyQuery) -> bool {
+    // Written out in full so that a new filter cannot be forgotten here.
+    let realty_domain::PropertyQuery {
+        cities,
+        types,
+        owner,
+        min_rooms,
+        max_rooms,
+        min_area,
+        max_area,
+        min_bedrooms,
+        has,
+        words,
+        updated_since,
+        sort,
+        limit: _,
+        after: _,
+    } = query;
+    sort.key == realty_domain::SortKey::CreatedAt
+        && !words.is_empty()
+        && cities.is_empty()
+        && types.is_empty()
+        && owner.is_none()
+        && min_rooms.is_none()
+        && max_rooms.is_none()
+        && min_area.is_none()
+        && max_area.is_none()
+        && min_bedrooms.is_none()
+        && has.is_empty()
+        && updated_since.is_none()
 }
 
 /// `$page` (a boxed query of `properties`) with the conditions of `$query`.
@@ -173,18 +250,19 @@ macro_rules! sorted {
         let after: Option<::realty_domain::Keyset> = $after;
         match sort.key {
             SortKey::CreatedAt => $crate::search::ordered_by!(
-                $page, properties::created_at, sort.descending, after,
+                $page, properties::created_at, properties::id, sort.descending, after,
                 SortValue::Instant(at) => $crate::rows::stored(at)
             ),
             SortKey::UpdatedAt => $crate::search::ordered_by!(
-                $page, properties::updated_at, sort.descending, after,
+                $page, properties::updated_at, properties::id, sort.descending, after,
                 SortValue::Instant(at) => $crate::rows::stored(at)
             ),
             SortKey::TotalArea => $crate::search::ordered_by!(
-                $page, properties::total_area_m2, sort.descending, after, SortValue::Area(area) => area
+                $page, properties::total_area_m2, properties::id, sort.descending, after,
+                SortValue::Area(area) => area
             ),
             SortKey::RoomCount => $crate::search::ordered_by!(
-                $page, properties::room_count, sort.descending, after,
+                $page, properties::room_count, properties::id, sort.descending, after,
                 SortValue::Count(n) => $crate::search::saturate(n)
             ),
         }

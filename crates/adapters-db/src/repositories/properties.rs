@@ -11,6 +11,7 @@
 //! the other and each decides on the state the last one left.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use diesel::{ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper};
 use diesel_async::RunQueryDsl;
 use realty_domain::ports::PropertyRepository;
@@ -24,7 +25,7 @@ use crate::errors::{OnWrite, Writing};
 use crate::multi_insert::MultiInsert;
 use crate::rows::{
     NewAuditRow, NewPropertyRow, NewRoomRow, PropertyRooms, PropertyRow, PropertyState, PropertyWordRow,
-    RoomChanges, RoomRow, StoredRooms,
+    RoomChanges, RoomRow, StoredRooms, stored,
 };
 use crate::schema::{properties, property_words, rooms};
 use crate::search;
@@ -67,7 +68,7 @@ impl PropertyRepository for Database {
                     let ids: Vec<i64> = MultiInsert::new(&rows).returning_ids().get_results(conn).await?;
                     stored_rooms(id, &property.rooms, ids)
                 };
-                let word_rows = word_rows(id, &words);
+                let word_rows = word_rows(id, property.at, &words);
                 if !word_rows.is_empty() {
                     MultiInsert::new(&word_rows).execute(conn).await?;
                 }
@@ -109,12 +110,43 @@ impl PropertyRepository for Database {
 
     /// One statement for the whole page, whatever its size: the properties
     /// with their rooms, one row more than asked (to know whether another
-    /// page follows). The filters and the keyset are in `search`.
+    /// page follows). The filters and the keyset are in `search`. A page of
+    /// words alone starts from a rare one's index entries when it has one;
+    /// a word not asked about lately costs one more short statement first
+    /// (see `rare_words`).
     #[tracing::instrument(skip_all, level = "debug", fields(sort = query.sort.as_str(), limit = query.limit))]
     async fn list(&self, query: &PropertyQuery) -> Result<Page<Property>, DomainError> {
         let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
+        let candidates = if search::starts_from_a_word(query) { query.words.as_slice() } else { &[] };
         on_connection!(self, |conn| async {
-            let mut rows: Vec<(PropertyRow, StoredRooms)> = search::property_page!(query).load(conn).await?;
+            let mut rare = None;
+            for word in candidates {
+                let is_rare = match self.rare_words.known(word) {
+                    Some(is_rare) => is_rare,
+                    None => {
+                        // The entry after the first `most_matches`, if any.
+                        let beyond: Option<i64> = property_words::table
+                            .filter(property_words::word.ge(word.as_str()))
+                            .filter(property_words::word.lt(word.upper_bound()))
+                            .select(property_words::property_id)
+                            .offset(i64::from(self.rare_words.most_matches()))
+                            .limit(1)
+                            .get_result(conn)
+                            .await
+                            .optional()?;
+                        self.rare_words.remember(word, beyond.is_none());
+                        beyond.is_none()
+                    }
+                };
+                if is_rare {
+                    rare = Some(word);
+                    break;
+                }
+            }
+            let mut rows: Vec<(PropertyRow, StoredRooms)> = match rare {
+                Some(word) => search::word_first_page!(query, word).load(conn).await?,
+                None => search::property_page!(query).load(conn).await?,
+            };
             let more = rows.len() > limit;
             rows.truncate(limit);
             let items = rows.into_iter().map(with_rooms).collect::<Result<Vec<_>, _>>()?;
@@ -199,7 +231,7 @@ impl PropertyRepository for Database {
                     diesel::delete(property_words::table.filter(property_words::property_id.eq(id.0)))
                         .execute(conn)
                         .await?;
-                    let word_rows = word_rows(id, &words);
+                    let word_rows = word_rows(id, after.created_at, &words);
                     if !word_rows.is_empty() {
                         MultiInsert::new(&word_rows).execute(conn).await?;
                     }
@@ -220,11 +252,16 @@ fn stored_rooms(id: PropertyId, rooms: &[NewRoom], mut ids: Vec<i64>) -> Vec<Roo
     rooms.iter().cloned().zip(ids).map(|(room, room_id)| room.stored(RoomId(room_id), id)).collect()
 }
 
-/// The index rows of property `id`'s words. At most 2 bound values per word
-/// and a few hundred words per property: far below either backend's limit
-/// on bound values per statement.
-fn word_rows(id: PropertyId, words: &std::collections::BTreeSet<String>) -> Vec<PropertyWordRow<'_>> {
-    words.iter().map(|word| PropertyWordRow { property_id: id.0, word }).collect()
+/// The index rows of the words of property `id`, created at `created_at`.
+/// 3 bound values per word and a few hundred words per property: far below
+/// either backend's limit on bound values per statement.
+fn word_rows(
+    id: PropertyId,
+    created_at: DateTime<Utc>,
+    words: &std::collections::BTreeSet<String>,
+) -> Vec<PropertyWordRow<'_>> {
+    let created_at = stored(created_at);
+    words.iter().map(|word| PropertyWordRow { property_id: id.0, word, created_at }).collect()
 }
 
 /// A property from its row and its rooms' column.

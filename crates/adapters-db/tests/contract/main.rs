@@ -18,6 +18,7 @@ mod listing;
 mod login_throttle;
 mod properties;
 mod property_types;
+mod rare_words;
 mod rooms;
 mod search;
 mod summaries;
