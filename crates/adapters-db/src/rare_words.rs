@@ -10,9 +10,14 @@
 //!
 //! Whether a word is rare is asked of the index itself (is there an entry
 //! after the first [`RareWords::most_matches`]?), which costs a read of at
-//! most that many index entries, and remembered for a while, so that the
-//! words people search again cost nothing more. A misjudged word (one that
-//! became common since) is only a slower plan, never another answer.
+//! most that many index entries; of a rare word, then, whether its entries
+//! are all of one stored word (the smallest and the largest, two index
+//! lookups), since then the index gives them in the page's order. The
+//! answers are remembered for a while, so that the words people search
+//! again cost nothing more. A word misjudged since is only a slower plan,
+//! never another answer: a word grown common is read whole, and a page of
+//! one stored word checks in its own statement that no other word has
+//! joined it (and reads the prefix's entries when one has).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -35,11 +40,24 @@ const REMEMBERED: usize = 10_000;
 /// How long an answer is trusted: words grow common or rare slowly.
 const TRUSTED_FOR: Duration = Duration::from_secs(600);
 
-/// The words known to be rare or not, shared by a database handle's clones.
+/// What the word index holds for a search word, as far as choosing a plan
+/// needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Entries {
+    /// More than [`RareWords::most_matches`]: the walk serves it.
+    Many,
+    /// At most that many, all of one stored word (`one_word`, whose entries
+    /// a page reads in the index's order, stopping at its limit), or of
+    /// several (`None`: all of them are read and sorted).
+    Few { one_word: Option<String> },
+}
+
+/// What is known of the words searched lately, shared by a database
+/// handle's clones.
 #[derive(Debug)]
 pub(crate) struct RareWords {
     most_matches: u32,
-    known: Mutex<HashMap<SearchWord, (bool, Instant)>>,
+    known: Mutex<HashMap<SearchWord, (Entries, Instant)>>,
 }
 
 impl RareWords {
@@ -52,19 +70,19 @@ impl RareWords {
         self.most_matches
     }
 
-    /// Whether `word` is rare, if that was found out lately.
-    pub(crate) fn known(&self, word: &SearchWord) -> Option<bool> {
+    /// What the index holds for `word`, if that was found out lately.
+    pub(crate) fn known(&self, word: &SearchWord) -> Option<Entries> {
         let known = self.known.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        known.get(word).filter(|(_, at)| at.elapsed() < TRUSTED_FOR).map(|(rare, _)| *rare)
+        known.get(word).filter(|(_, at)| at.elapsed() < TRUSTED_FOR).map(|(entries, _)| entries.clone())
     }
 
-    /// Remembers whether `word` is rare.
-    pub(crate) fn remember(&self, word: &SearchWord, rare: bool) {
+    /// Remembers what the index holds for `word`.
+    pub(crate) fn remember(&self, word: &SearchWord, entries: Entries) {
         let mut known = self.known.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if known.len() >= REMEMBERED && !known.contains_key(word) {
             known.clear();
         }
-        known.insert(word.clone(), (rare, Instant::now()));
+        known.insert(word.clone(), (entries, Instant::now()));
     }
 }
 
@@ -79,12 +97,13 @@ mod tests {
     #[test]
     fn an_answer_is_remembered_per_word() {
         let words = RareWords::new(10);
+        let street = Entries::Few { one_word: Some("montvermont".to_owned()) };
 
-        words.remember(&word("montvermont"), true);
-        words.remember(&word("sunny"), false);
+        words.remember(&word("montvermont"), street.clone());
+        words.remember(&word("sunny"), Entries::Many);
 
-        assert_eq!(words.known(&word("montvermont")), Some(true));
-        assert_eq!(words.known(&word("sunny")), Some(false));
+        assert_eq!(words.known(&word("montvermont")), Some(street));
+        assert_eq!(words.known(&word("sunny")), Some(Entries::Many));
         assert_eq!(words.known(&word("park")), None, "never asked");
     }
 
@@ -92,12 +111,16 @@ mod tests {
     fn a_full_memory_forgets_everything_rather_than_grow() {
         let words = RareWords::new(10);
         for n in 0..REMEMBERED {
-            words.remember(&word(&format!("w{n}")), true);
+            words.remember(&word(&format!("w{n}")), Entries::Many);
         }
 
-        words.remember(&word("newcomer"), false);
+        words.remember(&word("newcomer"), Entries::Few { one_word: None });
 
-        assert_eq!(words.known(&word("newcomer")), Some(false), "the newest answer is kept");
+        assert_eq!(
+            words.known(&word("newcomer")),
+            Some(Entries::Few { one_word: None }),
+            "the newest is kept"
+        );
         assert_eq!(words.known(&word("w0")), None, "the older ones were forgotten");
         assert_eq!(words.known.lock().expect("not poisoned").len(), 1);
     }

@@ -12,7 +12,8 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use diesel::{ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper};
+use diesel::dsl::{max, min};
+use diesel::{BoolExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper};
 use diesel_async::RunQueryDsl;
 use realty_domain::ports::PropertyRepository;
 use realty_domain::{
@@ -23,6 +24,7 @@ use realty_domain::{
 use crate::connection::{Database, in_transaction, on_connection};
 use crate::errors::{OnWrite, Writing};
 use crate::multi_insert::MultiInsert;
+use crate::rare_words::Entries;
 use crate::rows::{
     NewAuditRow, NewPropertyRow, NewRoomRow, PropertyRooms, PropertyRow, PropertyState, PropertyWordRow,
     RoomChanges, RoomRow, StoredRooms, stored,
@@ -112,8 +114,8 @@ impl PropertyRepository for Database {
     /// with their rooms, one row more than asked (to know whether another
     /// page follows). The filters and the keyset are in `search`. A page of
     /// words alone starts from a rare one's index entries when it has one;
-    /// a word not asked about lately costs one more short statement first
-    /// (see `rare_words`).
+    /// a word not asked about lately costs one or two short statements
+    /// first (see `rare_words`).
     #[tracing::instrument(skip_all, level = "debug", fields(sort = query.sort.as_str(), limit = query.limit))]
     async fn list(&self, query: &PropertyQuery) -> Result<Page<Property>, DomainError> {
         let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
@@ -121,31 +123,53 @@ impl PropertyRepository for Database {
         on_connection!(self, |conn| async {
             let mut rare = None;
             for word in candidates {
-                let is_rare = match self.rare_words.known(word) {
-                    Some(is_rare) => is_rare,
+                let entries = match self.rare_words.known(word) {
+                    Some(entries) => entries,
                     None => {
+                        let in_range = property_words::word
+                            .ge(word.as_str())
+                            .and(property_words::word.lt(word.upper_bound()));
                         // The entry after the first `most_matches`, if any.
                         let beyond: Option<i64> = property_words::table
-                            .filter(property_words::word.ge(word.as_str()))
-                            .filter(property_words::word.lt(word.upper_bound()))
+                            .filter(in_range.clone())
                             .select(property_words::property_id)
                             .offset(i64::from(self.rare_words.most_matches()))
                             .limit(1)
                             .get_result(conn)
                             .await
                             .optional()?;
-                        self.rare_words.remember(word, beyond.is_none());
-                        beyond.is_none()
+                        let entries = if beyond.is_some() {
+                            Entries::Many
+                        } else {
+                            let (first, last): (Option<String>, Option<String>) = property_words::table
+                                .filter(in_range)
+                                .select((min(property_words::word), max(property_words::word)))
+                                .get_result(conn)
+                                .await?;
+                            Entries::Few { one_word: first.filter(|first| last.as_ref() == Some(first)) }
+                        };
+                        self.rare_words.remember(word, entries.clone());
+                        entries
                     }
                 };
-                if is_rare {
-                    rare = Some(word);
+                if let Entries::Few { one_word } = entries {
+                    rare = Some((word, one_word));
                     break;
                 }
             }
-            let mut rows: Vec<(PropertyRow, StoredRooms)> = match rare {
-                Some(word) => search::word_first_page!(query, word).load(conn).await?,
+            let mut rows: Vec<(PropertyRow, StoredRooms)> = match &rare {
                 None => search::property_page!(query).load(conn).await?,
+                Some((word, None)) => search::word_first_page!(query, word).load(conn).await?,
+                Some((word, Some(stored))) => {
+                    let rows: Vec<_> =
+                        search::word_first_page!(query, word, one_word = stored).load(conn).await?;
+                    if rows.is_empty() {
+                        // Nothing, or another word has joined the prefix since.
+                        search::word_first_page!(query, word).load(conn).await?
+                    } else {
+                        rows
+                    }
+                }
             };
             let more = rows.len() > limit;
             rows.truncate(limit);

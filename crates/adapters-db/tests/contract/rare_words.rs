@@ -19,6 +19,7 @@ contract_tests!(
     both_ways_page_through_words_while_properties_are_created,
     a_rare_word_starts_the_page_and_a_common_one_leaves_it_to_the_walk,
     whether_a_word_is_rare_is_asked_once_then_remembered,
+    a_word_that_has_grown_another_since_it_was_asked_about_still_finds_every_match,
 );
 
 /// The two ways, by name: every word rare, or none (a word with no entry
@@ -215,13 +216,32 @@ async fn a_rare_word_starts_the_page_and_a_common_one_leaves_it_to_the_walk(t: T
 async fn whether_a_word_is_rare_is_asked_once_then_remembered(t: TestDb) {
     catalogue(&t).await;
     let db = t.db.clone().with_rare_word_matches(5);
+
+    assert_eq!(
+        cost(&db, "montvermont", None).await,
+        3,
+        "a rare word first asked: how many entries, which words, then the page"
+    );
+    assert_eq!(cost(&db, "montvermont", None).await, 1, "then the page alone");
+    assert_eq!(cost(&db, "quiet garden", None).await, 4, "a common word (one question), a rare one (two)");
+    assert_eq!(cost(&db, "quiet garden", None).await, 1, "both remembered");
+    assert_eq!(cost(&db, "sunny", Some("Lyon")).await, 1, "another filter: the walk, no question");
+}
+
+async fn a_word_that_has_grown_another_since_it_was_asked_about_still_finds_every_match(t: TestDb) {
+    let (owner, _) = catalogue(&t).await;
+    let db = t.db.clone().with_rare_word_matches(5);
+    let before = walk(&db, "montvermont", Sort::default(), 100, None).await;
+    assert_eq!(before.len(), 4, "one stored word, remembered as such");
+
+    let grown = create(&t.db, described(owner, "Lot grown", "rue montvermontoise", 9)).await;
+
+    let after = walk(&db, "montvermont", Sort::default(), 100, None).await;
+    assert_eq!(after.first(), Some(&grown.id), "the newest match, under a longer word, comes first");
+    assert_eq!(after[1..], before[..], "then the others");
     assert_eq!(
         cost(&db, "montvermont", None).await,
         2,
-        "a rare word first asked: the question, then the page"
+        "the page of one word finds another word in the range, and reads the prefix's entries"
     );
-    assert_eq!(cost(&db, "montvermont", None).await, 1, "then the page alone");
-    assert_eq!(cost(&db, "quiet garden", None).await, 3, "a common word, then a rare one: two questions");
-    assert_eq!(cost(&db, "quiet garden", None).await, 1, "both remembered");
-    assert_eq!(cost(&db, "sunny", Some("Lyon")).await, 1, "another filter: the walk, no question");
 }
