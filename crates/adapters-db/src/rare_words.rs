@@ -4,9 +4,10 @@
 //! probe each property's words. Both answer the same; only the cost
 //! differs, and it is lopsided both ways: a word in 488 of a million
 //! properties costs the walk 2.4 ms of PostgreSQL's time a page, and its
-//! entries alone 0.25 ms; a word in every tenth property costs the walk a
-//! few hundred index entries, its entries a sort of a hundred thousand
-//! (BENCHMARKS.md, "Rare words").
+//! entries alone 0.03 ms; a word in every tenth property costs the walk a
+//! few hundred index entries, its entries (as a prefix of several words)
+//! a sort of a hundred thousand (BENCHMARKS.md, "Rare words", "Rare words,
+//! built").
 //!
 //! Whether a word is rare is asked of the index itself (is there an entry
 //! after the first [`RareWords::most_matches`]?), which costs a read of at
@@ -25,12 +26,13 @@ use std::time::{Duration, Instant};
 
 use realty_domain::SearchWord;
 
-/// A word is rare up to this many entries. The walk's cost grows as its
-/// matches get fewer (limit × properties ÷ matches entries), the entries'
-/// as they get more, and an entry read from the word index costs a tenth of
-/// a walked one (which a probe follows); at a million properties they cross
-/// near fifteen thousand, at ten thousand near fifteen hundred. Below both:
-/// a word that is rare here is cheaper from its entries at any size.
+/// A word is rare up to this many entries. A prefix of several stored
+/// words has all its entries read and sorted, about 1 µs each, 7 µs with
+/// another word's probe, at a million properties (BENCHMARKS.md, "Rare
+/// words, built"): up to 1,500 that stays near the cost of a city page,
+/// and the walk serves what is more common. (A word of one stored word
+/// costs only the entries its page needs, but it is told from the others
+/// only once it is found rare.)
 pub(crate) const DEFAULT_MOST_MATCHES: u32 = 1_500;
 
 /// How many words are remembered at most (a few hundred kilobytes); when
@@ -85,6 +87,61 @@ impl RareWords {
         known.insert(word.clone(), (entries, Instant::now()));
     }
 }
+
+/// A future of the first rare word of `$candidates` (a `&[SearchWord]`)
+/// and, when its entries are all of one stored word, that word:
+/// `Result<Option<(&SearchWord, Option<String>)>, diesel::result::Error>`.
+/// What `$known` (a `&RareWords`) does not know yet is asked of the index
+/// on `$conn`, and remembered.
+macro_rules! first_rare {
+    ($conn:ident, $known:expr, $candidates:expr) => {
+        async {
+            use ::diesel::{BoolExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl};
+            use ::diesel_async::RunQueryDsl;
+            use $crate::rare_words::Entries;
+            use $crate::schema::property_words;
+            let known: &$crate::rare_words::RareWords = $known;
+            for word in $candidates {
+                let entries = match known.known(word) {
+                    Some(entries) => entries,
+                    None => {
+                        let in_range = property_words::word
+                            .ge(word.as_str())
+                            .and(property_words::word.lt(word.upper_bound()));
+                        // The entry after the first `most_matches`, if any.
+                        let beyond: Option<i64> = property_words::table
+                            .filter(in_range.clone())
+                            .select(property_words::property_id)
+                            .offset(i64::from(known.most_matches()))
+                            .limit(1)
+                            .get_result($conn)
+                            .await
+                            .optional()?;
+                        let entries = if beyond.is_some() {
+                            Entries::Many
+                        } else {
+                            let ends = (
+                                ::diesel::dsl::min(property_words::word),
+                                ::diesel::dsl::max(property_words::word),
+                            );
+                            let (first, last): (Option<String>, Option<String>) =
+                                property_words::table.filter(in_range).select(ends).get_result($conn).await?;
+                            Entries::Few { one_word: first.filter(|first| last.as_ref() == Some(first)) }
+                        };
+                        known.remember(word, entries.clone());
+                        entries
+                    }
+                };
+                if let Entries::Few { one_word } = entries {
+                    return Ok(Some((word, one_word)));
+                }
+            }
+            Ok::<_, ::diesel::result::Error>(None)
+        }
+    };
+}
+
+pub(crate) use first_rare;
 
 #[cfg(test)]
 mod tests {

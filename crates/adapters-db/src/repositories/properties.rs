@@ -12,8 +12,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use diesel::dsl::{max, min};
-use diesel::{BoolExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper};
+use diesel::{ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper};
 use diesel_async::RunQueryDsl;
 use realty_domain::ports::PropertyRepository;
 use realty_domain::{
@@ -24,13 +23,12 @@ use realty_domain::{
 use crate::connection::{Database, in_transaction, on_connection};
 use crate::errors::{OnWrite, Writing};
 use crate::multi_insert::MultiInsert;
-use crate::rare_words::Entries;
 use crate::rows::{
     NewAuditRow, NewPropertyRow, NewRoomRow, PropertyRooms, PropertyRow, PropertyState, PropertyWordRow,
     RoomChanges, RoomRow, StoredRooms, stored,
 };
 use crate::schema::{properties, property_words, rooms};
-use crate::search;
+use crate::{rare_words, search};
 
 const PROPERTY_NOT_FOUND: DomainError = DomainError::NotFound { resource: "property" };
 const ROOM_NOT_FOUND: DomainError = DomainError::NotFound { resource: "room" };
@@ -121,42 +119,7 @@ impl PropertyRepository for Database {
         let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
         let candidates = if search::starts_from_a_word(query) { query.words.as_slice() } else { &[] };
         on_connection!(self, |conn| async {
-            let mut rare = None;
-            for word in candidates {
-                let entries = match self.rare_words.known(word) {
-                    Some(entries) => entries,
-                    None => {
-                        let in_range = property_words::word
-                            .ge(word.as_str())
-                            .and(property_words::word.lt(word.upper_bound()));
-                        // The entry after the first `most_matches`, if any.
-                        let beyond: Option<i64> = property_words::table
-                            .filter(in_range.clone())
-                            .select(property_words::property_id)
-                            .offset(i64::from(self.rare_words.most_matches()))
-                            .limit(1)
-                            .get_result(conn)
-                            .await
-                            .optional()?;
-                        let entries = if beyond.is_some() {
-                            Entries::Many
-                        } else {
-                            let (first, last): (Option<String>, Option<String>) = property_words::table
-                                .filter(in_range)
-                                .select((min(property_words::word), max(property_words::word)))
-                                .get_result(conn)
-                                .await?;
-                            Entries::Few { one_word: first.filter(|first| last.as_ref() == Some(first)) }
-                        };
-                        self.rare_words.remember(word, entries.clone());
-                        entries
-                    }
-                };
-                if let Entries::Few { one_word } = entries {
-                    rare = Some((word, one_word));
-                    break;
-                }
-            }
+            let rare = rare_words::first_rare!(conn, &self.rare_words, candidates).await?;
             let mut rows: Vec<(PropertyRow, StoredRooms)> = match &rare {
                 None => search::property_page!(query).load(conn).await?,
                 Some((word, None)) => search::word_first_page!(query, word).load(conn).await?,
