@@ -400,6 +400,26 @@ async fn each_q_word_must_start_a_word_of_the_name_or_the_description(app: TestA
     assert_eq!(found(&app, "q=plain gard").await, [d]);
 }
 
+/// The service remembers how rare a searched word is (one stored word
+/// here, so read in the word index's order); words that start with it and
+/// appear later, by a creation or an edit, are found all the same.
+async fn a_word_searched_before_longer_words_appear_still_finds_them(app: TestApp) {
+    let owner = app.user("hal").await;
+    let street = id(&create(&app, &owner, json!({"description": "Rue Montvermont, quiet"})).await);
+    assert_eq!(found(&app, "q=montvermont").await, [street]);
+    assert_eq!(found(&app, "q=montvermont quiet").await, [street]);
+
+    let longer = id(&create(&app, &owner, json!({"description": "Montvermontoise corner, quiet"})).await);
+    let renamed = create(&app, &owner, json!({"name": "Plain loft"})).await;
+    edit(&app, &owner, &renamed, json!({"name": "Montvermonts loft"})).await;
+
+    let all = [id(&renamed), longer, street];
+    assert_eq!(found(&app, "q=montvermont").await, all, "newest first, whichever word matched");
+    assert_eq!(found(&app, "q=montvermont quiet").await, [longer, street]);
+    let walked = Pages::new(&app, "/properties?q=montvermont&limit=1".to_owned(), None).all().await;
+    assert_eq!(ids(&walked), all, "pages of one, each match once");
+}
+
 async fn updated_since_is_inclusive_and_follows_edits(app: TestApp) {
     let owner = app.user("hal").await;
     let older = create(&app, &owner, json!({})).await;
@@ -1355,6 +1375,7 @@ crate::on_every_backend!(
     min_bedrooms_counts_bedrooms_only_as_rooms_change,
     every_has_kind_is_required,
     each_q_word_must_start_a_word_of_the_name_or_the_description,
+    a_word_searched_before_longer_words_appear_still_finds_them,
     updated_since_is_inclusive_and_follows_edits,
     different_filters_combine_with_and,
     every_sort_orders_by_value_then_id_and_pages_through_every_match_once,
