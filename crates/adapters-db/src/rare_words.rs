@@ -45,24 +45,13 @@ const TRUSTED_FOR: Duration = Duration::from_secs(600);
 /// What the word index holds for a search word, as far as choosing a plan
 /// needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Entries {
-    /// At most [`RareWords::most_matches`]: the word is rare.
-    pub(crate) few: bool,
-    /// The stored word all of them are of, when they are of one: its
-    /// entries are then in the page's order in the index.
-    pub(crate) one_word: Option<String>,
-}
-
-/// The word a page of words starts from, and how (`search::word_first_page!`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Driver<'q> {
-    /// A rare word: all its entries are read, in the index's order when
-    /// they are of `one_word`, else sorted.
-    Rare { word: &'q SearchWord, one_word: Option<String> },
-    /// A common word of one stored word, read in the index's order over a
-    /// window of its next [`RareWords::window`] entries; when that window
-    /// does not hold the page, the walk finds it.
-    Window { word: &'q SearchWord, one_word: String },
+pub(crate) enum Entries {
+    /// More than [`RareWords::most_matches`]: the walk serves it.
+    Many,
+    /// At most that many, all of one stored word (`one_word`, whose entries
+    /// a page reads in the index's order, stopping at its limit), or of
+    /// several (`None`: all of them are read and sorted).
+    Few { one_word: Option<String> },
 }
 
 /// What is known of the words searched lately, shared by a database
@@ -83,15 +72,6 @@ impl RareWords {
         self.most_matches
     }
 
-    /// How many entries of a common word a page of `limit` reads before it
-    /// leaves the page to the walk: twenty pages' worth, and no more than
-    /// a rare word has. Two common words that meet in one property of
-    /// twenty find their page there; where they meet less, the window costs
-    /// at most its probes on top of the walk.
-    pub(crate) fn window(&self, limit: u32) -> u32 {
-        self.most_matches.min(limit.saturating_add(1).saturating_mul(20))
-    }
-
     /// What the index holds for `word`, if that was found out lately.
     pub(crate) fn known(&self, word: &SearchWord) -> Option<Entries> {
         let known = self.known.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -108,21 +88,19 @@ impl RareWords {
     }
 }
 
-/// A future of the word of `$candidates` (a `&[SearchWord]`) that a page
-/// starts from, if any: `Result<Option<Driver>, diesel::result::Error>`.
-/// The first rare word; else the first common word of one stored word.
+/// A future of the first rare word of `$candidates` (a `&[SearchWord]`)
+/// and, when its entries are all of one stored word, that word:
+/// `Result<Option<(&SearchWord, Option<String>)>, diesel::result::Error>`.
 /// What `$known` (a `&RareWords`) does not know yet is asked of the index
-/// on `$conn` (how many entries, then which words: two short statements),
-/// and remembered.
-macro_rules! driving_word {
+/// on `$conn`, and remembered.
+macro_rules! first_rare {
     ($conn:ident, $known:expr, $candidates:expr) => {
         async {
             use ::diesel::{BoolExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl};
             use ::diesel_async::RunQueryDsl;
-            use $crate::rare_words::{Driver, Entries};
+            use $crate::rare_words::Entries;
             use $crate::schema::property_words;
             let known: &$crate::rare_words::RareWords = $known;
-            let mut common = None;
             for word in $candidates {
                 let entries = match known.known(word) {
                     Some(entries) => entries,
@@ -139,32 +117,31 @@ macro_rules! driving_word {
                             .get_result($conn)
                             .await
                             .optional()?;
-                        let ends = (
-                            ::diesel::dsl::min(property_words::word),
-                            ::diesel::dsl::max(property_words::word),
-                        );
-                        let (first, last): (Option<String>, Option<String>) =
-                            property_words::table.filter(in_range).select(ends).get_result($conn).await?;
-                        let one_word = first.filter(|first| last.as_ref() == Some(first));
-                        let entries = Entries { few: beyond.is_none(), one_word };
+                        let entries = if beyond.is_some() {
+                            Entries::Many
+                        } else {
+                            let ends = (
+                                ::diesel::dsl::min(property_words::word),
+                                ::diesel::dsl::max(property_words::word),
+                            );
+                            let (first, last): (Option<String>, Option<String>) =
+                                property_words::table.filter(in_range).select(ends).get_result($conn).await?;
+                            Entries::Few { one_word: first.filter(|first| last.as_ref() == Some(first)) }
+                        };
                         known.remember(word, entries.clone());
                         entries
                     }
                 };
-                match entries {
-                    Entries { few: true, one_word } => return Ok(Some(Driver::Rare { word, one_word })),
-                    Entries { few: false, one_word: Some(one_word) } if common.is_none() => {
-                        common = Some(Driver::Window { word, one_word });
-                    }
-                    Entries { .. } => {}
+                if let Entries::Few { one_word } = entries {
+                    return Ok(Some((word, one_word)));
                 }
             }
-            Ok::<_, ::diesel::result::Error>(common)
+            Ok::<_, ::diesel::result::Error>(None)
         }
     };
 }
 
-pub(crate) use driving_word;
+pub(crate) use first_rare;
 
 #[cfg(test)]
 mod tests {
@@ -177,35 +154,30 @@ mod tests {
     #[test]
     fn an_answer_is_remembered_per_word() {
         let words = RareWords::new(10);
-        let street = Entries { few: true, one_word: Some("montvermont".to_owned()) };
-        let sunny = Entries { few: false, one_word: None };
+        let street = Entries::Few { one_word: Some("montvermont".to_owned()) };
 
         words.remember(&word("montvermont"), street.clone());
-        words.remember(&word("sunny"), sunny.clone());
+        words.remember(&word("sunny"), Entries::Many);
 
         assert_eq!(words.known(&word("montvermont")), Some(street));
-        assert_eq!(words.known(&word("sunny")), Some(sunny));
+        assert_eq!(words.known(&word("sunny")), Some(Entries::Many));
         assert_eq!(words.known(&word("park")), None, "never asked");
-    }
-
-    #[test]
-    fn a_common_word_is_read_over_twenty_pages_at_most_and_never_more_than_a_rare_word_has() {
-        assert_eq!(RareWords::new(1_500).window(20), 420);
-        assert_eq!(RareWords::new(1_500).window(100), 1_500);
-        assert_eq!(RareWords::new(5).window(2), 5);
     }
 
     #[test]
     fn a_full_memory_forgets_everything_rather_than_grow() {
         let words = RareWords::new(10);
         for n in 0..REMEMBERED {
-            words.remember(&word(&format!("w{n}")), Entries { few: false, one_word: None });
+            words.remember(&word(&format!("w{n}")), Entries::Many);
         }
-        let newcomer = Entries { few: true, one_word: None };
 
-        words.remember(&word("newcomer"), newcomer.clone());
+        words.remember(&word("newcomer"), Entries::Few { one_word: None });
 
-        assert_eq!(words.known(&word("newcomer")), Some(newcomer), "the newest is kept");
+        assert_eq!(
+            words.known(&word("newcomer")),
+            Some(Entries::Few { one_word: None }),
+            "the newest is kept"
+        );
         assert_eq!(words.known(&word("w0")), None, "the older ones were forgotten");
         assert_eq!(words.known.lock().expect("not poisoned").len(), 1);
     }

@@ -84,58 +84,23 @@ macro_rules! property_page {
 /// Without, the prefix's entries are all read and sorted, and a property
 /// that has two words starting with it is counted once by the grouping.
 macro_rules! word_first_page {
-    ($query:expr, $word:expr, one_word = $stored:expr, window = $window:expr) => {{
-        use ::diesel::prelude::*;
-        use $crate::schema::property_words;
-        use ::realty_domain::SortValue;
-        let query: &::realty_domain::PropertyQuery = $query;
-        let word: &::realty_domain::SearchWord = $word;
-        let stored: &str = $stored;
-        let window: u32 = $window;
-        let others = ::diesel::alias!(property_words as other_words);
-        let before = ::diesel::alias!(property_words as window_words);
-        // The creation instant of the entry `window` places after the
-        // keyset: the window ends there (NULL when there are fewer, which
-        // finds nothing, and the walk answers).
-        let end = before
-            .filter(before.field(property_words::word).eq(stored))
-            .select(before.field(property_words::created_at))
-            .into_boxed();
-        let end = $crate::search::ordered_by!(
-            end, before.field(property_words::created_at), before.field(property_words::property_id),
-            query.sort.descending, query.after, SortValue::Instant(at) => $crate::rows::stored(at)
-        )
-        .offset(i64::from(window))
-        .limit(1)
-        .single_value();
-        let ids = $crate::search::word_first_page!(@one_word word, stored, others);
-        let ids = if query.sort.descending {
-            ids.filter(property_words::created_at.nullable().ge(end))
-        } else {
-            ids.filter(property_words::created_at.nullable().le(end))
-        };
-        $crate::search::word_first_page!(@page query, word, others, ids)
-    }};
     ($query:expr, $word:expr, one_word = $stored:expr) => {{
         use ::diesel::prelude::*;
         use $crate::schema::property_words;
         let word: &::realty_domain::SearchWord = $word;
         let stored: &str = $stored;
         let others = ::diesel::alias!(property_words as other_words);
-        let ids = $crate::search::word_first_page!(@one_word word, stored, others);
-        $crate::search::word_first_page!(@page $query, word, others, ids)
-    }};
-    (@one_word $word:ident, $stored:ident, $others:ident) => {{
         let alone = ::diesel::dsl::not(::diesel::dsl::exists(
-            $others
-                .filter($others.field(property_words::word).gt($stored))
-                .filter($others.field(property_words::word).lt($word.upper_bound())),
+            others
+                .filter(others.field(property_words::word).gt(stored))
+                .filter(others.field(property_words::word).lt(word.upper_bound())),
         ));
-        property_words::table
-            .filter(property_words::word.eq($stored))
+        let ids = property_words::table
+            .filter(property_words::word.eq(stored))
             .filter(alone)
             .select(property_words::property_id)
-            .into_boxed()
+            .into_boxed();
+        $crate::search::word_first_page!(@page $query, word, others, ids)
     }};
     ($query:expr, $word:expr) => {{
         use ::diesel::prelude::*;

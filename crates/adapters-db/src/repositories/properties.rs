@@ -23,13 +23,12 @@ use realty_domain::{
 use crate::connection::{Database, in_transaction, on_connection};
 use crate::errors::{OnWrite, Writing};
 use crate::multi_insert::MultiInsert;
-use crate::rare_words::{self, Driver};
 use crate::rows::{
     NewAuditRow, NewPropertyRow, NewRoomRow, PropertyRooms, PropertyRow, PropertyState, PropertyWordRow,
     RoomChanges, RoomRow, StoredRooms, stored,
 };
 use crate::schema::{properties, property_words, rooms};
-use crate::search;
+use crate::{rare_words, search};
 
 const PROPERTY_NOT_FOUND: DomainError = DomainError::NotFound { resource: "property" };
 const ROOM_NOT_FOUND: DomainError = DomainError::NotFound { resource: "room" };
@@ -120,13 +119,11 @@ impl PropertyRepository for Database {
         let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
         let candidates = if search::starts_from_a_word(query) { query.words.as_slice() } else { &[] };
         on_connection!(self, |conn| async {
-            let driver = rare_words::driving_word!(conn, &self.rare_words, candidates).await?;
-            let mut rows: Vec<(PropertyRow, StoredRooms)> = match &driver {
+            let rare = rare_words::first_rare!(conn, &self.rare_words, candidates).await?;
+            let mut rows: Vec<(PropertyRow, StoredRooms)> = match &rare {
                 None => search::property_page!(query).load(conn).await?,
-                Some(Driver::Rare { word, one_word: None }) => {
-                    search::word_first_page!(query, word).load(conn).await?
-                }
-                Some(Driver::Rare { word, one_word: Some(stored) }) => {
+                Some((word, None)) => search::word_first_page!(query, word).load(conn).await?,
+                Some((word, Some(stored))) => {
                     let rows: Vec<_> =
                         search::word_first_page!(query, word, one_word = stored).load(conn).await?;
                     if rows.is_empty() {
@@ -134,20 +131,6 @@ impl PropertyRepository for Database {
                         search::word_first_page!(query, word).load(conn).await?
                     } else {
                         rows
-                    }
-                }
-                Some(Driver::Window { word, one_word }) => {
-                    let window = self.rare_words.window(query.limit);
-                    let rows: Vec<_> =
-                        search::word_first_page!(query, word, one_word = one_word, window = window)
-                            .load(conn)
-                            .await?;
-                    if rows.len() > limit {
-                        rows
-                    } else {
-                        // The window did not hold the page (or another word
-                        // has joined the prefix since).
-                        search::property_page!(query).load(conn).await?
                     }
                 }
             };

@@ -1,9 +1,8 @@
 //! `PropertyRepository::list` of words alone, in the order of creation,
-//! found each way the adapter knows: from a rare word's entries in the
-//! word index, from a common word's entries over a window of them, or by
-//! the walk of the newest-first index that probes each property's words.
-//! Each test runs them all (`Database::with_rare_word_matches` makes every
-//! word rare, some, or none) and expects the same pages.
+//! found either way the adapter knows: from a rare word's entries in the
+//! word index, or by the walk of the newest-first index that probes each
+//! property's words. Each test runs both (`Database::with_rare_word_matches`
+//! makes every word rare, or none) and expects the same pages.
 
 use std::collections::HashSet;
 
@@ -18,20 +17,16 @@ use crate::fixture::{TestDb, at, contract_tests, create, new_property, query, re
 contract_tests!(
     both_ways_find_every_match_once_in_the_order_of_creation,
     both_ways_page_through_words_while_properties_are_created,
-    each_way_is_taken_when_its_words_call_for_it,
+    a_rare_word_starts_the_page_and_a_common_one_leaves_it_to_the_walk,
     whether_a_word_is_rare_is_asked_once_then_remembered,
     a_word_that_has_grown_another_since_it_was_asked_about_still_finds_every_match,
 );
 
-/// The ways, by name: every word rare; words of up to 5 entries rare, and
-/// more common words of one stored word read over a window of 5 entries
-/// (then the walk where the window falls short); no word rare and windows
-/// of no entry, so the walk (a word with no entry at all is rare either
-/// way, and its page empty).
-fn both_ways(db: &Database) -> [(&'static str, Database); 3] {
+/// The two ways, by name: every word rare, or none (a word with no entry
+/// at all is rare either way, and its page empty).
+fn both_ways(db: &Database) -> [(&'static str, Database); 2] {
     [
         ("from the rare word's entries", db.clone().with_rare_word_matches(u32::MAX)),
-        ("rare, windows of common words, or the walk", db.clone().with_rare_word_matches(5)),
         ("by the walk", db.clone().with_rare_word_matches(0)),
     ]
 }
@@ -194,7 +189,7 @@ async fn both_ways_page_through_words_while_properties_are_created(t: TestDb) {
     assert!(newcomers.inserted >= 4, "properties were created between pages ({})", newcomers.inserted);
 }
 
-async fn each_way_is_taken_when_its_words_call_for_it(t: TestDb) {
+async fn a_rare_word_starts_the_page_and_a_common_one_leaves_it_to_the_walk(t: TestDb) {
     let (_, properties) = catalogue(&t).await;
     // Only the word index is told that the newest "montvermont" and the
     // newest "quiet" property (8 and 10) are the oldest: the way that reads
@@ -206,17 +201,15 @@ async fn each_way_is_taken_when_its_words_call_for_it(t: TestDb) {
         ))
         .await;
     }
-    // "montvermont" has 4 entries (0, 3, 6, 8), "quiet" 7 (one stored
-    // word), "mont" 8 (of "montvermont" and "montagne").
+    // "montvermont" has 4 entries (0, 3, 6, 8), "quiet" 7.
     let db = t.db.clone().with_rare_word_matches(5);
 
     assert_eq!(first(&db, "montvermont").await, Some(properties[6].id), "a rare word: its entries' order");
     assert_eq!(first(&db, "quiet montvermont").await, Some(properties[3].id), "any rare word of the query");
-    assert_eq!(first(&db, "quiet").await, Some(properties[7].id), "a common word: a window of its entries");
     assert_eq!(
-        first(&db, "mont").await,
+        first(&db, "quiet").await,
         Some(properties[10].id),
-        "a common prefix: the walk, the rows' order"
+        "a common word alone: the walk, the rows' order"
     );
 }
 
@@ -227,16 +220,11 @@ async fn whether_a_word_is_rare_is_asked_once_then_remembered(t: TestDb) {
     assert_eq!(
         cost(&db, "montvermont", None).await,
         3,
-        "a word first asked: how many entries, which words, then the page"
+        "a rare word first asked: how many entries, which words, then the page"
     );
     assert_eq!(cost(&db, "montvermont", None).await, 1, "then the page alone");
-    assert_eq!(cost(&db, "quiet garden", None).await, 5, "two words asked about, then the page");
+    assert_eq!(cost(&db, "quiet garden", None).await, 4, "a common word (one question), a rare one (two)");
     assert_eq!(cost(&db, "quiet garden", None).await, 1, "both remembered");
-    assert_eq!(
-        cost(&db, "quiet", None).await,
-        2,
-        "a window of 5 entries cannot hold a page of 10 and one: the window, then the walk"
-    );
     assert_eq!(cost(&db, "sunny", Some("Lyon")).await, 1, "another filter: the walk, no question");
 }
 
