@@ -35,8 +35,10 @@ use realty_domain::SearchWord;
 /// only once it is found rare.)
 pub(crate) const DEFAULT_MOST_MATCHES: u32 = 1_500;
 
-/// How many words are remembered at most (a few hundred kilobytes); when
-/// full, all are forgotten at once, and the next searches ask again.
+/// How many words are remembered at most (each under half a kilobyte with
+/// its stored word, search words having at most 50 characters: a few
+/// megabytes at worst); when full, all are forgotten at once, and the next
+/// searches ask again.
 const REMEMBERED: usize = 10_000;
 
 /// How long an answer is trusted: words grow common or rare slowly.
