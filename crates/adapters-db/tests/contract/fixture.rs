@@ -26,7 +26,7 @@ use realty_adapters_db::{Database, PoolOptions};
 use realty_domain::ports::{PropertyRepository, UserRepository};
 use realty_domain::{
     Action, AreaM2, AuditEntry, AuditEvent, BirthDate, Changes, City, Decide, Description, DomainError, Edit,
-    Edited, Email, NewProperty, NewRoom, NewUser, PasswordHash, PersonName, Precondition, Property,
+    Edited, Email, NewProperty, NewRoom, NewUser, Page, PasswordHash, PersonName, Precondition, Property,
     PropertyChange, PropertyId, PropertyName, PropertyQuery, PropertyUpdate, Resource, ResourceId, Role,
     RoomKind, RoomKinds, RoomName, SearchWord, Summary, TypeSlug, User, UserId, Version,
 };
@@ -515,6 +515,11 @@ pub fn slug(raw: &str) -> TypeSlug {
 
 pub fn words(raw: &str) -> Vec<SearchWord> {
     SearchWord::parse_all(raw).expect("valid search words")
+}
+
+/// The ids of a page's properties, in the page's order.
+pub fn ids(page: &Page<Property>) -> Vec<PropertyId> {
+    page.items.iter().map(|property| property.id).collect()
 }
 
 /// Every property, in the default order, up to `limit`.

@@ -10,8 +10,8 @@ use realty_domain::{
 };
 
 use crate::fixture::{
-    TestDb, apply, at, audit, contract_tests, create, new_property, query, register, rename, room, room_of,
-    words,
+    TestDb, apply, at, audit, contract_tests, create, ids, new_property, query, register, rename, room,
+    room_of, words,
 };
 
 contract_tests!(
@@ -51,10 +51,6 @@ fn expected_order(properties: &[Property], sort: Sort) -> Vec<PropertyId> {
 
 async fn list(t: &TestDb, query: &PropertyQuery) -> Page<Property> {
     PropertyRepository::list(&t.db, query).await.expect("the list runs")
-}
-
-fn ids(page: &Page<Property>) -> Vec<PropertyId> {
-    page.items.iter().map(|property| property.id).collect()
 }
 
 /// Eight properties with ties on every sort key: two created at each of

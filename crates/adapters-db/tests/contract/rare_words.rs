@@ -9,10 +9,10 @@ use std::collections::HashSet;
 use realty_adapters_db::Database;
 use realty_domain::ports::PropertyRepository;
 use realty_domain::{
-    CityKey, Description, Keyset, Page, Property, PropertyId, PropertyQuery, Sort, SortKey, UserId,
+    CityKey, Description, Keyset, Property, PropertyId, PropertyQuery, Sort, SortKey, UserId,
 };
 
-use crate::fixture::{TestDb, at, contract_tests, create, new_property, query, register, words};
+use crate::fixture::{TestDb, at, contract_tests, create, ids, new_property, query, register, words};
 
 contract_tests!(
     both_ways_find_every_match_once_in_the_order_of_creation,
@@ -84,10 +84,6 @@ fn expected(properties: &[Property], typed: &str, sort: Sort) -> Vec<PropertyId>
         found.reverse();
     }
     found.iter().map(|property| property.id).collect()
-}
-
-fn ids(page: &Page<Property>) -> Vec<PropertyId> {
-    page.items.iter().map(|property| property.id).collect()
 }
 
 /// Properties matching "mont" created between pages, landing before,
