@@ -1,4 +1,4 @@
-//! The [`Database`] handle: which backend the URL names, the bb8 pool of
+//! The [`Database`] handle: which backend the URL names, the bb8 pools of
 //! each, the setup every pooled connection gets, and [`on_connection!`],
 //! through which every query is written once for both backends.
 //!
@@ -41,13 +41,22 @@ use crate::rare_words::{DEFAULT_MOST_MATCHES, RareWords};
 /// timeout is the `Err` it evaluates to, and a block that failed with
 /// `retry` set (its connection died first) runs once more, on a connection
 /// opened for it rather than one from the pool (see [`Database::checkout`]).
+/// With `plans = Plans::Generic`, the block runs where PostgreSQL keeps one
+/// plan per cached statement (see [`Plans`]).
 macro_rules! on_connection {
-    ($db:expr, |$conn:ident| $work:expr) => {{
+    ($db:expr, |$conn:ident| $work:expr) => {
+        $crate::connection::on_connection!($db, plans = $crate::connection::Plans::ForValues, |$conn| $work)
+    };
+    ($db:expr, plans = $plans:expr, |$conn:ident| $work:expr) => {{
         let db: &$crate::connection::Database = $db;
+        let plans: $crate::connection::Plans = $plans;
         let mut attempt = 1;
         loop {
             let outcome: Result<_, $crate::errors::Failure> = match &db.pools {
-                $crate::connection::Pools::Postgres(pool) => match db.checkout(pool, attempt > 1).await {
+                $crate::connection::Pools::Postgres { for_values, generic } => match db
+                    .checkout(if plans == $crate::connection::Plans::Generic { generic } else { for_values }, attempt > 1)
+                    .await
+                {
                     Ok(mut pooled) => {
                         let outcome = {
                             let $conn: &mut ::diesel_async::AsyncPgConnection = &mut pooled;
@@ -224,6 +233,9 @@ fn postgres_setup(options: PoolOptions) -> String {
     format!("SET statement_timeout = {millis}; SET enable_mergejoin = off")
 }
 
+/// What the connections of [`Plans::Generic`] add to [`postgres_setup`].
+const GENERIC_PLANS: &str = "SET plan_cache_mode = force_generic_plan";
+
 /// Sizing and time limits of the connection pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolOptions {
@@ -238,6 +250,19 @@ pub struct PoolOptions {
     pub statement_timeout: Duration,
 }
 
+impl PoolOptions {
+    /// The most connections a database handle opens: `max_size` in its pool
+    /// and, on PostgreSQL, half as many more (at least one) in the pool of
+    /// generic plans (see [`Plans`]).
+    pub fn most_connections(&self) -> u32 {
+        self.max_size.saturating_add(self.generic_pool_size())
+    }
+
+    fn generic_pool_size(&self) -> u32 {
+        self.max_size.div_ceil(2).max(1)
+    }
+}
+
 impl Default for PoolOptions {
     fn default() -> Self {
         Self {
@@ -248,23 +273,42 @@ impl Default for PoolOptions {
     }
 }
 
-/// The pool of whichever backend the URL named.
+/// The pools of whichever backend the URL named: PostgreSQL's two (see
+/// [`Plans`]), or SQLite's one.
 #[derive(Clone)]
 pub(crate) enum Pools {
-    Postgres(PgPool),
+    Postgres { for_values: PgPool, generic: PgPool },
     Sqlite(SqlitePool),
 }
 
-/// realty's storage: a pool of SQLite or PostgreSQL connections that
-/// implements every repository port of the domain. Cheap to clone (the pool
-/// is shared).
+/// How PostgreSQL plans the cached (prepared) statements of a call. SQLite
+/// plans a statement once, when it is prepared, whatever this says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Plans {
+    /// PostgreSQL's own choice: a cached statement is planned for its values
+    /// until its generic plan is estimated no dearer. The value-dependent
+    /// searches are not cached, so they are planned for their values each
+    /// time (see `search::property_page!`).
+    ForValues,
+    /// Each cached statement's generic plan, made once per connection, on
+    /// connections of their own (`plan_cache_mode = force_generic_plan`),
+    /// for a statement whose best plan does not depend on its values though
+    /// PostgreSQL's estimate cannot tell: a page of common words walks the
+    /// newest-first index whichever they are, and planning it cost more than
+    /// running it (BENCHMARKS.md, "Common words, planned once").
+    Generic,
+}
+
+/// realty's storage: a pool of SQLite connections, or two of PostgreSQL
+/// connections (see [`Plans`]), that implements every repository port of
+/// the domain. Cheap to clone (the pools are shared).
 #[derive(Clone)]
 pub struct Database {
     pub(crate) pools: Pools,
     /// The SQLite file, for migrations (which need a plain connection).
     pub(crate) sqlite_path: Option<Arc<str>>,
     options: PoolOptions,
-    queries: Arc<AtomicU64>,
+    counts: Arc<StatementCounts>,
     pub(crate) rare_words: Arc<RareWords>,
 }
 
@@ -304,7 +348,7 @@ impl Database {
         if options.connection_timeout.is_zero() || options.statement_timeout.is_zero() {
             return Err(DbError::InvalidOptions("timeouts must not be zero"));
         }
-        let queries = Arc::new(AtomicU64::new(0));
+        let counts = Arc::new(StatementCounts::default());
         let (pools, sqlite_path) = match Target::parse(url)? {
             Target::Postgres => {
                 let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
@@ -313,10 +357,21 @@ impl Database {
                 );
                 let setup = Setup {
                     statements: Some(postgres_setup(options).into()),
-                    queries: Arc::clone(&queries),
+                    counts: Arc::clone(&counts),
                     timeout: options.connection_timeout,
                 };
-                (Pools::Postgres(build_pool(manager, setup, options).await?), None)
+                let for_values = build_pool(manager, setup.clone(), options).await?;
+                let generic_setup = Setup {
+                    statements: Some(format!("{}; {GENERIC_PLANS}", postgres_setup(options)).into()),
+                    ..setup
+                };
+                let generic_options = PoolOptions { max_size: options.generic_pool_size(), ..options };
+                let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
+                    url,
+                    manager_config(generic_options),
+                );
+                let generic = build_pool(manager, generic_setup, generic_options).await?;
+                (Pools::Postgres { for_values, generic }, None)
             }
             Target::Sqlite(path) => {
                 let manager = AsyncDieselConnectionManager::<SqliteConn>::new_with_config(
@@ -325,14 +380,14 @@ impl Database {
                 );
                 let setup = Setup {
                     statements: Some(sqlite_setup(options).into()),
-                    queries: Arc::clone(&queries),
+                    counts: Arc::clone(&counts),
                     timeout: options.connection_timeout,
                 };
                 (Pools::Sqlite(build_pool(manager, setup, options).await?), Some(Arc::from(path)))
             }
         };
         let rare_words = Arc::new(RareWords::new(DEFAULT_MOST_MATCHES));
-        Ok(Self { pools, sqlite_path, options, queries, rare_words })
+        Ok(Self { pools, sqlite_path, options, counts, rare_words })
     }
 
     /// This handle with another bound on the entries of a rare search word
@@ -346,7 +401,7 @@ impl Database {
     /// `"sqlite"` or `"postgres"`.
     pub fn backend(&self) -> &'static str {
         match self.pools {
-            Pools::Postgres(_) => "postgres",
+            Pools::Postgres { .. } => "postgres",
             Pools::Sqlite(_) => "sqlite",
         }
     }
@@ -363,16 +418,16 @@ impl Database {
         answer.map(|_| ()).map_err(|error| DbError::Unavailable(Box::new(error)))
     }
 
-    /// Connections open now, in use and idle.
+    /// Connections open now (in both pools on PostgreSQL), in use and idle.
     pub fn pool_state(&self) -> PoolState {
-        let state = match &self.pools {
-            Pools::Postgres(pool) => pool.state(),
-            Pools::Sqlite(pool) => pool.state(),
+        let states = match &self.pools {
+            Pools::Postgres { for_values, generic } => [Some(for_values.state()), Some(generic.state())],
+            Pools::Sqlite(pool) => [Some(pool.state()), None],
         };
-        PoolState {
-            in_use: state.connections.saturating_sub(state.idle_connections),
-            idle: state.idle_connections,
-        }
+        states.into_iter().flatten().fold(PoolState { in_use: 0, idle: 0 }, |sum, state| PoolState {
+            in_use: sum.in_use + state.connections.saturating_sub(state.idle_connections),
+            idle: sum.idle + state.idle_connections,
+        })
     }
 
     /// How many SQL statements this handle's connections have run since it
@@ -380,7 +435,14 @@ impl Database {
     /// atomic add per statement); tests use it to prove that a page costs a
     /// bounded number of queries.
     pub fn query_count(&self) -> u64 {
-        AtomicU64::load(&self.queries, Ordering::Relaxed)
+        AtomicU64::load(&self.counts.started, Ordering::Relaxed)
+    }
+
+    /// How many statements this handle's connections have prepared to keep
+    /// in their statement caches: tests use it to prove that a statement
+    /// meant to be planned once is cached, and then reused.
+    pub fn cached_statement_count(&self) -> u64 {
+        AtomicU64::load(&self.counts.cached, Ordering::Relaxed)
     }
 
     /// A connection from `pool` within the connection timeout; with `fresh`
@@ -449,7 +511,7 @@ impl Database {
     /// loss), asks again, within the connection timeout. `None` when it
     /// cannot tell.
     pub(crate) async fn transaction_status(&self, id: i64) -> Option<TransactionStatus> {
-        let Pools::Postgres(pool) = &self.pools else { return None };
+        let Pools::Postgres { for_values: pool, .. } = &self.pools else { return None };
         let deadline = tokio::time::Instant::now() + self.options.connection_timeout;
         let mut conn = tokio::time::timeout_at(deadline, self.checkout(pool, true)).await.ok()?.ok()?;
         let status = diesel::dsl::sql::<Nullable<Text>>("txid_status(").bind::<BigInt, _>(id).sql(")");
@@ -593,11 +655,11 @@ where
 }
 
 /// What every new pooled connection gets: the backend's session settings
-/// and the statement counter.
+/// and the statement counters.
 #[derive(Debug, Clone)]
 struct Setup {
     statements: Option<std::borrow::Cow<'static, str>>,
-    queries: Arc<AtomicU64>,
+    counts: Arc<StatementCounts>,
     /// How long the session settings may take, like the opening itself.
     timeout: Duration,
 }
@@ -615,7 +677,7 @@ impl Setup {
                 })?
                 .map_err(PoolError::QueryError)?;
         }
-        conn.set_instrumentation(QueryCounter(Arc::clone(&self.queries)));
+        conn.set_instrumentation(StatementCounter(Arc::clone(&self.counts)));
         Ok(())
     }
 }
@@ -629,14 +691,24 @@ impl<C: AsyncConnection + 'static> bb8::CustomizeConnection<C, PoolError> for Se
     }
 }
 
-/// Counts the statements a connection starts.
-struct QueryCounter(Arc<AtomicU64>);
+/// The statements a database handle's connections started, and those they
+/// prepared for their caches.
+#[derive(Debug, Default)]
+struct StatementCounts {
+    started: AtomicU64,
+    cached: AtomicU64,
+}
 
-impl Instrumentation for QueryCounter {
+/// Counts a connection's statements into its handle's [`StatementCounts`].
+struct StatementCounter(Arc<StatementCounts>);
+
+impl Instrumentation for StatementCounter {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-        if let InstrumentationEvent::StartQuery { .. } = event {
-            self.0.fetch_add(1, Ordering::Relaxed);
-        }
+        match event {
+            InstrumentationEvent::StartQuery { .. } => self.0.started.fetch_add(1, Ordering::Relaxed),
+            InstrumentationEvent::CacheQuery { .. } => self.0.cached.fetch_add(1, Ordering::Relaxed),
+            _ => 0,
+        };
     }
 }
 

@@ -1,7 +1,7 @@
 //! realty's storage adapter: Diesel repositories over SQLite (embedded, the
 //! default) and PostgreSQL (production), implementing the domain's ports.
 //!
-//! [`Database`] holds a bb8 pool of one backend or the other, chosen by the
+//! [`Database`] holds bb8 pools of one backend or the other, chosen by the
 //! URL. Each query is written once (see `connection::on_connection!`) and
 //! compiled for both; only the migrations differ per backend. Diesel errors
 //! stop here: every port returns a [`realty_domain::DomainError`], mapped in

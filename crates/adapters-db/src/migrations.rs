@@ -33,7 +33,7 @@ impl Database {
     /// transaction).
     pub async fn migrate(&self) -> Result<(), DbError> {
         let applied = match (&self.pools, &self.sqlite_path) {
-            (Pools::Postgres(pool), _) => {
+            (Pools::Postgres { for_values: pool, .. }, _) => {
                 // A connection of its own, outside the pool: the migration
                 // harness is synchronous and must own it on a blocking thread.
                 let conn =
@@ -65,7 +65,7 @@ impl Database {
             return Ok(());
         }
         let mut lock = match &self.pools {
-            Pools::Postgres(pool) => {
+            Pools::Postgres { for_values: pool, .. } => {
                 let mut conn =
                     pool.dedicated_connection().await.map_err(|error| DbError::Connect(Box::new(error)))?;
                 diesel_async::RunQueryDsl::execute(diesel::sql_query(LOCK_REFRESH), &mut conn)

@@ -80,6 +80,15 @@ impl RareWords {
         known.get(word).filter(|(_, at)| at.elapsed() < TRUSTED_FOR).map(|(entries, _)| entries.clone())
     }
 
+    /// Whether each of `words` was found common lately: none unknown, none
+    /// rare.
+    pub(crate) fn all_common(&self, words: &[SearchWord]) -> bool {
+        let known = self.known.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        words
+            .iter()
+            .all(|word| matches!(known.get(word), Some((Entries::Many, at)) if at.elapsed() < TRUSTED_FOR))
+    }
+
     /// Remembers what the index holds for `word`.
     pub(crate) fn remember(&self, word: &SearchWord, entries: Entries) {
         let mut known = self.known.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -164,6 +173,9 @@ mod tests {
         assert_eq!(words.known(&word("montvermont")), Some(street));
         assert_eq!(words.known(&word("sunny")), Some(Entries::Many));
         assert_eq!(words.known(&word("park")), None, "never asked");
+        assert!(words.all_common(&[word("sunny")]));
+        assert!(!words.all_common(&[word("sunny"), word("montvermont")]), "one is rare");
+        assert!(!words.all_common(&[word("sunny"), word("park")]), "one is unknown");
     }
 
     #[test]

@@ -54,9 +54,20 @@ macro_rules! property_page {
         use $crate::schema::properties;
         let query: &::realty_domain::PropertyQuery = $query;
         let limit = i64::from(query.limit) + 1;
-        let rows = properties::table
+        let mut rows = properties::table
             .select(($crate::rows::PropertyRow::as_select(), $crate::rows::PropertyRooms))
             .into_boxed();
+        // How many properties a word or a bound matches decides the plan (walk
+        // the sort's index and filter, or find the few matches and sort them).
+        // A cached prepared statement gets a generic plan after five runs, one
+        // blind to the values, which hashed the whole table for common words
+        // (14 ms instead of 2.8 at 10 000 properties; BENCHMARKS.md, "Search").
+        // This condition is always true, and as a literal it keeps the statement
+        // out of the cache, so that PostgreSQL plans it for its values each time.
+        // (Words known common are the exception: `common_words_page!`.)
+        if $crate::search::value_dependent(query) {
+            rows = rows.filter(::diesel::dsl::sql::<::diesel::sql_types::Bool>("TRUE"));
+        }
         if $crate::search::ids_first(query) {
             let ids = properties::table.select(properties::id).into_boxed();
             let ids = $crate::search::sorted!($crate::search::filtered!(ids, query), query.sort, query.after)
@@ -227,16 +238,6 @@ macro_rules! filtered {
                 .eq(required),
             );
         }
-        // How many properties a word or a bound matches decides the plan (walk
-        // the sort's index and filter, or find the few matches and sort them).
-        // A cached prepared statement gets a generic plan after five runs, one
-        // blind to the values, which hashed the whole table for common words
-        // (14 ms instead of 2.8 at 10 000 properties; BENCHMARKS.md, "Search").
-        // This condition is always true, and as a literal it keeps the statement
-        // out of the cache, so that PostgreSQL plans it for its values each time.
-        if $crate::search::value_dependent(query) {
-            page = page.filter(::diesel::dsl::sql::<::diesel::sql_types::Bool>("TRUE"));
-        }
         // The signature's test comes first, and both backends read it from the
         // index they walk: a property without the bits is passed over unprobed.
         // With m the missing bits, `(~s3 & r3) | (~s4 & r4)`, it is written
@@ -251,13 +252,7 @@ macro_rules! filtered {
         // twenty bits (ten words), so `m + 1` cannot overflow.
         let required = $crate::word_signature::WordSignature::required_by(&query.words);
         if !required.is_empty() {
-            page = page.filter(
-                ::diesel::dsl::sql::<::diesel::sql_types::Bool>("1 / (((~properties.word_signature_3 & ")
-                    .bind::<::diesel::sql_types::BigInt, _>(required.three)
-                    .sql(") | (~properties.word_signature_4 & ")
-                    .bind::<::diesel::sql_types::BigInt, _>(required.four)
-                    .sql(")) + 1) <> 0"),
-            );
+            page = page.filter($crate::search::SignatureAllows(required));
         }
         for word in &query.words {
             page = page.filter(::diesel::dsl::exists(
@@ -332,6 +327,136 @@ pub(crate) fn value_dependent(query: &realty_domain::PropertyQuery) -> bool {
 }
 
 pub(crate) use property_page;
+
+/// The page of `$query`, as `property_page!`, when [`walks_common_words`]:
+/// the ids by the walk of the newest-first index, in a statement that is
+/// cached, its limit written in (see [`AmongFirst`]), to be run where
+/// PostgreSQL keeps its generic plan (`Plans::Generic`). Its words are
+/// known common, so that plan, the walk, is the one every value of them
+/// would get, and it is made once per connection instead of each time
+/// (0.5 ms of planning a page at a million properties, as much as the
+/// walk; BENCHMARKS.md, "Common words, planned once").
+macro_rules! common_words_page {
+    ($query:expr) => {{
+        use ::diesel::prelude::*;
+        use $crate::schema::properties;
+        let query: &::realty_domain::PropertyQuery = $query;
+        let ids = properties::table.select(properties::id).into_boxed();
+        let ids = $crate::search::sorted!($crate::search::filtered!(ids, query), query.sort, query.after);
+        let rows = properties::table
+            .select(($crate::rows::PropertyRow::as_select(), $crate::rows::PropertyRooms))
+            .filter($crate::search::AmongFirst { ids, limit: query.limit + 1 })
+            .into_boxed();
+        $crate::search::sorted!(rows, query.sort, None)
+    }};
+}
+
+pub(crate) use common_words_page;
+
+/// The page sizes a page of common words is cached for: each limit is a
+/// statement of its own (it is written in), so the sizes front ends ask
+/// for, and no more, keep the cached statements of a connection few (at
+/// most ten word counts × two directions × with or without a keyset × four
+/// sizes). Another size is planned each time, as before.
+const CACHED_LIMITS: [u32; 4] = [10, 20, 50, 100];
+
+/// Whether a page of `query` is served by `common_words_page!` once each of
+/// its words is known common (which the caller asks of `rare_words`):
+/// words are its only condition (the walk then needs the index and the
+/// words' probes only, whatever they are), in the order of creation, at a
+/// size of [`CACHED_LIMITS`].
+pub(crate) fn walks_common_words(query: &realty_domain::PropertyQuery) -> bool {
+    starts_from_a_word(query) && CACHED_LIMITS.contains(&query.limit)
+}
+
+/// `properties.id IN (ids LIMIT n)`, with `n` written into the statement
+/// rather than bound, so that the statement's generic plan knows how few
+/// ids it needs: with the limit a parameter, PostgreSQL plans for a tenth
+/// of the matches and hashed both words' entries, 900 ms a page
+/// (BENCHMARKS.md, "Rare words"). Diesel's own `limit` always binds; a SQL
+/// literal would keep the statement out of the cache.
+pub(crate) struct AmongFirst<Q> {
+    pub(crate) ids: Q,
+    pub(crate) limit: u32,
+}
+
+impl<Q, DB> diesel::query_builder::QueryFragment<DB> for AmongFirst<Q>
+where
+    DB: diesel::backend::Backend,
+    Q: diesel::query_builder::QueryFragment<DB>,
+    crate::schema::properties::id: diesel::query_builder::QueryFragment<DB>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> diesel::QueryResult<()> {
+        crate::schema::properties::id.walk_ast(out.reborrow())?;
+        out.push_sql(" IN (");
+        self.ids.walk_ast(out.reborrow())?;
+        out.push_sql(" LIMIT ");
+        out.push_sql(&self.limit.to_string());
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+/// The word signature's test (see `filtered!`), `1 / (m + 1) <> 0` where
+/// `m` is the bits of the required signature a property's lacks. Written
+/// as an expression of its own because diesel has no `~`, and a SQL
+/// literal would keep a page of common words out of the statement cache.
+pub(crate) struct SignatureAllows(pub(crate) crate::word_signature::WordSignature);
+
+impl<DB> diesel::query_builder::QueryFragment<DB> for SignatureAllows
+where
+    DB: diesel::backend::Backend + diesel::sql_types::HasSqlType<diesel::sql_types::BigInt>,
+    i64: diesel::serialize::ToSql<diesel::sql_types::BigInt, DB>,
+    crate::schema::properties::word_signature_3: diesel::query_builder::QueryFragment<DB>,
+    crate::schema::properties::word_signature_4: diesel::query_builder::QueryFragment<DB>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> diesel::QueryResult<()> {
+        use diesel::sql_types::BigInt;
+        out.push_sql("1 / (((~");
+        crate::schema::properties::word_signature_3.walk_ast(out.reborrow())?;
+        out.push_sql(" & ");
+        out.push_bind_param::<BigInt, i64>(&self.0.three)?;
+        out.push_sql(") | (~");
+        crate::schema::properties::word_signature_4.walk_ast(out.reborrow())?;
+        out.push_sql(" & ");
+        out.push_bind_param::<BigInt, i64>(&self.0.four)?;
+        out.push_sql(")) + 1) <> 0");
+        Ok(())
+    }
+}
+
+/// Makes `$type` a condition on `properties` that diesel can filter by:
+/// a boolean of one row, cached by its SQL text (which holds what is
+/// written in).
+macro_rules! condition_on_properties {
+    (impl<$($generic:ident),*> for $type:ty) => {
+        impl<$($generic),*> diesel::Expression for $type {
+            type SqlType = diesel::sql_types::Bool;
+        }
+
+        impl<$($generic),*> diesel::query_builder::QueryId for $type {
+            type QueryId = ();
+            const HAS_STATIC_QUERY_ID: bool = false;
+        }
+
+        impl<$($generic,)* GroupBy> diesel::expression::ValidGrouping<GroupBy> for $type {
+            type IsAggregate = diesel::expression::is_aggregate::Never;
+        }
+
+        impl<$($generic),*> diesel::expression::AppearsOnTable<crate::schema::properties::table> for $type {}
+
+        impl<$($generic),*> diesel::expression::SelectableExpression<crate::schema::properties::table> for $type {}
+    };
+}
+
+condition_on_properties!(impl<Q> for AmongFirst<Q>);
+condition_on_properties!(impl<> for SignatureAllows);
 
 /// The page of users `$query` (a `&UserQuery`) asks for, newest first, with
 /// one row more than its limit.

@@ -262,12 +262,13 @@ impl ServeArgs {
                 HeaderValue::from_str(origin.trim()).map_err(|_| ConfigError::InvalidOrigin(origin.clone()))
             })
             .collect::<Result<_, _>>()?;
+        let database = self.database.resolve(profile)?;
         let (max_connections, limit_warning) =
-            fit_open_files(self.max_connections, self.database.db_pool_size);
+            fit_open_files(self.max_connections, database.pool.most_connections());
         warnings.extend(limit_warning);
         Ok(Settings {
             profile,
-            database: self.database.resolve(profile)?,
+            database,
             bind: self.bind,
             metrics_bind: self.metrics_bind,
             token_key: SecretString::from(token_key),
@@ -315,11 +316,11 @@ const RESERVED_FILES: u64 = 64;
 /// fails with "too many open files" and the service stops answering; under
 /// it, extra clients get a clean 503. Returns the cap and a warning when
 /// lowered.
-fn fit_open_files(wanted: usize, pool_size: u32) -> (usize, Option<String>) {
+fn fit_open_files(wanted: usize, database_connections: u32) -> (usize, Option<String>) {
     let Ok((soft, _)) = rlimit::getrlimit(rlimit::Resource::NOFILE) else {
         return (wanted, None);
     };
-    let available = soft.saturating_sub(RESERVED_FILES + u64::from(pool_size));
+    let available = soft.saturating_sub(RESERVED_FILES + u64::from(database_connections));
     let available = usize::try_from(available).unwrap_or(usize::MAX).max(1);
     if wanted <= available {
         return (wanted, None);

@@ -20,7 +20,7 @@ use realty_domain::{
     PropertyId, PropertyQuery, Resource, ResourceId, Room, RoomId,
 };
 
-use crate::connection::{Database, in_transaction, on_connection};
+use crate::connection::{Database, Plans, in_transaction, on_connection};
 use crate::errors::{OnWrite, Writing};
 use crate::multi_insert::MultiInsert;
 use crate::rows::{
@@ -117,10 +117,16 @@ impl PropertyRepository for Database {
     #[tracing::instrument(skip_all, level = "debug", fields(sort = query.sort.as_str(), limit = query.limit))]
     async fn list(&self, query: &PropertyQuery) -> Result<Page<Property>, DomainError> {
         let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
+        if search::walks_common_words(query) && self.rare_words.all_common(&query.words) {
+            let rows = on_connection!(self, plans = Plans::Generic, |conn| async {
+                Ok(search::common_words_page!(query).load(conn).await?)
+            })?;
+            return into_page(rows, limit);
+        }
         let candidates = if search::starts_from_a_word(query) { query.words.as_slice() } else { &[] };
-        on_connection!(self, |conn| async {
+        let rows = on_connection!(self, |conn| async {
             let rare = rare_words::first_rare!(conn, &self.rare_words, candidates).await?;
-            let mut rows: Vec<(PropertyRow, StoredRooms)> = match &rare {
+            let rows: Vec<(PropertyRow, StoredRooms)> = match &rare {
                 None => search::property_page!(query).load(conn).await?,
                 Some((word, None)) => search::word_first_page!(query, word).load(conn).await?,
                 Some((word, Some(stored))) => {
@@ -134,11 +140,9 @@ impl PropertyRepository for Database {
                     }
                 }
             };
-            let more = rows.len() > limit;
-            rows.truncate(limit);
-            let items = rows.into_iter().map(with_rooms).collect::<Result<Vec<_>, _>>()?;
-            Ok(Page { items, more })
-        })
+            Ok(rows)
+        })?;
+        into_page(rows, limit)
     }
 
     #[tracing::instrument(skip_all, level = "debug", fields(property_id = id.0))]
@@ -255,6 +259,15 @@ fn word_rows(
 fn with_rooms((row, rooms): (PropertyRow, StoredRooms)) -> Result<Property, DomainError> {
     let rooms = rooms.into_domain(row.id)?;
     row.into_domain(rooms)
+}
+
+/// The page of `limit` properties from rows that may hold one more (then
+/// another page follows).
+fn into_page(mut rows: Vec<(PropertyRow, StoredRooms)>, limit: usize) -> Result<Page<Property>, DomainError> {
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let items = rows.into_iter().map(with_rooms).collect::<Result<Vec<_>, _>>()?;
+    Ok(Page { items, more })
 }
 
 /// Converts a property's room rows, sorted by id (a join promises no order).
