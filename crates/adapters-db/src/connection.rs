@@ -295,7 +295,8 @@ pub(crate) enum Plans {
     /// for a statement whose best plan does not depend on its values though
     /// PostgreSQL's estimate cannot tell: a page of common words walks the
     /// newest-first index whichever they are, and planning it cost more than
-    /// running it (BENCHMARKS.md, "Common words, planned once").
+    /// running it (BENCHMARKS.md, "Common words, planned once"); so does a
+    /// page of one rare word's entries (`search::can_be_planned_once`).
     Generic,
 }
 

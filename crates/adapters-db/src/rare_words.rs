@@ -80,13 +80,23 @@ impl RareWords {
         known.get(word).filter(|(_, at)| at.elapsed() < TRUSTED_FOR).map(|(entries, _)| entries.clone())
     }
 
-    /// Whether each of `words` was found common lately: none unknown, none
-    /// rare.
-    pub(crate) fn all_common(&self, words: &[SearchWord]) -> bool {
+    /// What is known lately of `words`, in order, as far as choosing a plan
+    /// needs: `Some(None)` when each is common, `Some(Some((word, entries)))`
+    /// for the first rare one (those before it common), `None` when a word
+    /// that decides it has not been asked about lately.
+    pub(crate) fn known_first_rare<'w>(
+        &self,
+        words: &'w [SearchWord],
+    ) -> Option<Option<(&'w SearchWord, Entries)>> {
         let known = self.known.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        words
-            .iter()
-            .all(|word| matches!(known.get(word), Some((Entries::Many, at)) if at.elapsed() < TRUSTED_FOR))
+        for word in words {
+            match known.get(word).filter(|(_, at)| at.elapsed() < TRUSTED_FOR) {
+                None => return None,
+                Some((Entries::Many, _)) => {}
+                Some((rare, _)) => return Some(Some((word, rare.clone()))),
+            }
+        }
+        Some(None)
     }
 
     /// Remembers what the index holds for `word`.
@@ -170,12 +180,18 @@ mod tests {
         words.remember(&word("montvermont"), street.clone());
         words.remember(&word("sunny"), Entries::Many);
 
-        assert_eq!(words.known(&word("montvermont")), Some(street));
+        assert_eq!(words.known(&word("montvermont")), Some(street.clone()));
         assert_eq!(words.known(&word("sunny")), Some(Entries::Many));
         assert_eq!(words.known(&word("park")), None, "never asked");
-        assert!(words.all_common(&[word("sunny")]));
-        assert!(!words.all_common(&[word("sunny"), word("montvermont")]), "one is rare");
-        assert!(!words.all_common(&[word("sunny"), word("park")]), "one is unknown");
+        let (sunny, park, montvermont) = (word("sunny"), word("park"), word("montvermont"));
+        assert_eq!(words.known_first_rare(std::slice::from_ref(&sunny)), Some(None), "all common");
+        let searched = [sunny.clone(), montvermont.clone(), park.clone()];
+        assert_eq!(
+            words.known_first_rare(&searched),
+            Some(Some((&montvermont, street))),
+            "the first rare word decides, whatever follows"
+        );
+        assert_eq!(words.known_first_rare(&[sunny, park]), None, "one is unknown");
     }
 
     #[test]

@@ -95,7 +95,10 @@ macro_rules! property_page {
 /// Without, the prefix's entries are all read and sorted, and a property
 /// that has two words starting with it is counted once by the grouping.
 macro_rules! word_first_page {
-    ($query:expr, $word:expr, one_word = $stored:expr) => {{
+    ($query:expr, $word:expr, one_word = $stored:expr) => {
+        $crate::search::word_first_page!($query, $word, one_word = $stored, planned_once = false)
+    };
+    ($query:expr, $word:expr, one_word = $stored:expr, planned_once = $once:expr) => {{
         use ::diesel::prelude::*;
         use $crate::schema::property_words;
         let word: &::realty_domain::SearchWord = $word;
@@ -111,7 +114,7 @@ macro_rules! word_first_page {
             .filter(alone)
             .select(property_words::property_id)
             .into_boxed();
-        $crate::search::word_first_page!(@page $query, word, others, ids)
+        $crate::search::word_first_page!(@page $query, word, others, ids, $once)
     }};
     ($query:expr, $word:expr) => {{
         use ::diesel::prelude::*;
@@ -124,17 +127,24 @@ macro_rules! word_first_page {
             .group_by((property_words::created_at, property_words::property_id))
             .select(property_words::property_id)
             .into_boxed();
-        $crate::search::word_first_page!(@page $query, word, others, ids)
+        $crate::search::word_first_page!(@page $query, word, others, ids, false)
     }};
-    (@page $query:expr, $word:ident, $others:ident, $ids:ident) => {{
+    (@page $query:expr, $word:ident, $others:ident, $ids:ident, $planned_once:expr) => {{
         use $crate::schema::properties;
         use ::realty_domain::SortValue;
         let query: &::realty_domain::PropertyQuery = $query;
-        // Planned for its values each time (see `filtered!`): the generic
-        // plan, blind to how rare the word is, runs in parallel workers (13
-        // ms instead of 0.2 for one stored word and another, at a million
-        // properties) or hashes the other word's matches (770 ms).
-        let mut ids = $ids.filter(::diesel::dsl::sql::<::diesel::sql_types::Bool>("TRUE"));
+        let planned_once: bool = $planned_once;
+        let mut ids = $ids;
+        // Planned for its values each time (see `property_page!`): with the
+        // limit a parameter the generic plan, blind to how rare the word is,
+        // runs in parallel workers (13 ms instead of 0.2 for one stored word
+        // and another, at a million properties) or hashes the other word's
+        // matches (770 ms). Planned once (a rare word alone), the statement
+        // is cached with its limit written in, which makes its generic plan
+        // the walk of the word's entries, stopping at the limit.
+        if !planned_once {
+            ids = ids.filter(::diesel::dsl::sql::<::diesel::sql_types::Bool>("TRUE"));
+        }
         for other in query.words.iter().filter(|other| *other != $word) {
             ids = ids.filter(::diesel::dsl::exists(
                 $others
@@ -146,12 +156,15 @@ macro_rules! word_first_page {
         let ids = $crate::search::ordered_by!(
             ids, property_words::created_at, property_words::property_id, query.sort.descending, query.after,
             SortValue::Instant(at) => $crate::rows::stored(at)
-        )
-        .limit(i64::from(query.limit) + 1);
+        );
         let rows = properties::table
             .select(($crate::rows::PropertyRow::as_select(), $crate::rows::PropertyRooms))
-            .filter(properties::id.eq_any(ids))
             .into_boxed();
+        let rows = if planned_once {
+            rows.filter($crate::search::AmongFirst { ids, limit: query.limit + 1 })
+        } else {
+            rows.filter(properties::id.eq_any(ids.limit(i64::from(query.limit) + 1)))
+        };
         $crate::search::sorted!(rows, query.sort, None)
     }};
 }
@@ -328,7 +341,8 @@ pub(crate) fn value_dependent(query: &realty_domain::PropertyQuery) -> bool {
 
 pub(crate) use property_page;
 
-/// The page of `$query`, as `property_page!`, when [`walks_common_words`]:
+/// The page of `$query`, as `property_page!`, when [`can_be_planned_once`]
+/// and its words are all common:
 /// the ids by the walk of the newest-first index, in a statement that is
 /// cached, its limit written in (see [`AmongFirst`]), to be run where
 /// PostgreSQL keeps its generic plan (`Plans::Generic`). Its words are
@@ -353,19 +367,21 @@ macro_rules! common_words_page {
 
 pub(crate) use common_words_page;
 
-/// The page sizes a page of common words is cached for: each limit is a
+/// The page sizes a page of words is planned once for: each limit is a
 /// statement of its own (it is written in), so the sizes front ends ask
 /// for, and no more, keep the cached statements of a connection few (at
-/// most ten word counts × two directions × with or without a keyset × four
-/// sizes). Another size is planned each time, as before.
+/// most two forms × ten word counts × two directions × with or without a
+/// keyset × four sizes). Another size is planned each time, as before.
 const CACHED_LIMITS: [u32; 4] = [10, 20, 50, 100];
 
-/// Whether a page of `query` is served by `common_words_page!` once each of
-/// its words is known common (which the caller asks of `rare_words`):
-/// words are its only condition (the walk then needs the index and the
-/// words' probes only, whatever they are), in the order of creation, at a
-/// size of [`CACHED_LIMITS`].
-pub(crate) fn walks_common_words(query: &realty_domain::PropertyQuery) -> bool {
+/// Whether a page of `query` can be planned once per connection, once the
+/// service knows how rare each of its words is (which the caller asks of
+/// `rare_words`): words are its only condition, in the order of creation
+/// ([`starts_from_a_word`]), so that its plan depends on nothing but
+/// whether its words are common (`common_words_page!`) or it is one rare
+/// word of one stored word (`word_first_page!` with `planned_once`), and
+/// its size is one of [`CACHED_LIMITS`].
+pub(crate) fn can_be_planned_once(query: &realty_domain::PropertyQuery) -> bool {
     starts_from_a_word(query) && CACHED_LIMITS.contains(&query.limit)
 }
 

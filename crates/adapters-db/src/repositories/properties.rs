@@ -23,12 +23,13 @@ use realty_domain::{
 use crate::connection::{Database, Plans, in_transaction, on_connection};
 use crate::errors::{OnWrite, Writing};
 use crate::multi_insert::MultiInsert;
+use crate::rare_words::{self, Entries};
 use crate::rows::{
     NewAuditRow, NewPropertyRow, NewRoomRow, PropertyRooms, PropertyRow, PropertyState, PropertyWordRow,
     RoomChanges, RoomRow, StoredRooms, stored,
 };
 use crate::schema::{properties, property_words, rooms};
-use crate::{rare_words, search};
+use crate::search;
 
 const PROPERTY_NOT_FOUND: DomainError = DomainError::NotFound { resource: "property" };
 const ROOM_NOT_FOUND: DomainError = DomainError::NotFound { resource: "room" };
@@ -113,15 +114,40 @@ impl PropertyRepository for Database {
     /// page follows). The filters and the keyset are in `search`. A page of
     /// words alone starts from a rare one's index entries when it has one;
     /// a word not asked about lately costs one or two short statements
-    /// first (see `rare_words`).
+    /// first (see `rare_words`). Once its words are known, such a page is
+    /// mostly a statement planned once per connection (see
+    /// `search::can_be_planned_once`).
     #[tracing::instrument(skip_all, level = "debug", fields(sort = query.sort.as_str(), limit = query.limit))]
     async fn list(&self, query: &PropertyQuery) -> Result<Page<Property>, DomainError> {
         let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
-        if search::walks_common_words(query) && self.rare_words.all_common(&query.words) {
-            let rows = on_connection!(self, plans = Plans::Generic, |conn| async {
-                Ok(search::common_words_page!(query).load(conn).await?)
-            })?;
-            return into_page(rows, limit);
+        if search::can_be_planned_once(query) {
+            match self.rare_words.known_first_rare(&query.words) {
+                Some(None) => {
+                    let rows = on_connection!(self, plans = Plans::Generic, |conn| async {
+                        Ok(search::common_words_page!(query).load(conn).await?)
+                    })?;
+                    return into_page(rows, limit);
+                }
+                // A rare word alone: with another word, the generic plan may
+                // hash the other's entries instead of probing them (1.8 ms at
+                // ten thousand properties, BENCHMARKS.md "Common words,
+                // planned once"), so that page is planned for its words.
+                Some(Some((word, Entries::Few { one_word: Some(stored) }))) if query.words.len() == 1 => {
+                    let mut rows = on_connection!(self, plans = Plans::Generic, |conn| async {
+                        let page =
+                            search::word_first_page!(query, word, one_word = &stored, planned_once = true);
+                        Ok(page.load(conn).await?)
+                    })?;
+                    if rows.is_empty() {
+                        // Nothing, or another word has joined the prefix since.
+                        rows = on_connection!(self, |conn| async {
+                            Ok(search::word_first_page!(query, word).load(conn).await?)
+                        })?;
+                    }
+                    return into_page(rows, limit);
+                }
+                _ => {}
+            }
         }
         let candidates = if search::starts_from_a_word(query) { query.words.as_slice() } else { &[] };
         let rows = on_connection!(self, |conn| async {
