@@ -128,11 +128,8 @@ impl PropertyRepository for Database {
                     })?;
                     return into_page(rows, limit);
                 }
-                // A rare word alone: with another word, the generic plan may
-                // hash the other's entries instead of probing them (1.8 ms at
-                // ten thousand properties, BENCHMARKS.md "Common words,
-                // planned once"), so that page is planned for its words.
-                Some(Some((word, Entries::Few { one_word: Some(stored) }))) if query.words.len() == 1 => {
+                // A rare word of one stored word, the others probed.
+                Some(Some((word, Entries::Few { one_word: Some(stored) }))) => {
                     let mut rows = on_connection!(self, plans = Plans::Generic, |conn| async {
                         let page =
                             search::word_first_page!(query, word, one_word = &stored, planned_once = true);

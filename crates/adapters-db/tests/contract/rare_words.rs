@@ -252,7 +252,7 @@ async fn known_words_page_alike_through_the_statement_planned_once(t: TestDb) {
         properties.push(create(&t.db, new).await);
     }
     // Once its words are known (common, or the first rare one of one
-    // stored word), a page at a size it is cached for (10) is the
+    // stored word, the others probed), a page at a size it is cached for (10) is the
     // statement planned once; the first page of words not asked about yet
     // is planned for them.
     for (way, db) in both_ways(&t.db) {
@@ -272,15 +272,16 @@ async fn known_words_page_alike_through_the_statement_planned_once(t: TestDb) {
 
     // It is one statement planned once: cached by the connection that
     // first runs it (one connection here) once its words are known, and
-    // reused after. A rare word is planned once alone only; with another
-    // word the page is planned for its words each time, and nothing but
-    // the first ask's statements (how rare each word is) is cached. The
-    // three share the connection, so those are cached once.
+    // reused after. The first ask caches the statements that ask how rare
+    // each word is; the three share the connection, so those are cached
+    // once. A rare prefix of several stored words is planned for its words
+    // each time ("lo": "loft" and "lot", of the names).
     let one = t.connect_with(PoolOptions { max_size: 1, ..PoolOptions::default() }).await;
     let [(rare, from_entries), (common, by_walk)] = both_ways(&one);
     let cases = [
-        (rare, &from_entries, "sunny park", [2, 0, 0]),
+        (rare, &from_entries, "sunny park", [2, 1, 0]),
         (rare, &from_entries, "sunny", [1, 0, 0]),
+        (rare, &from_entries, "lo sunny", [0, 0, 0]),
         (common, &by_walk, "sunny park", [0, 1, 0]),
     ];
     for (way, db, typed, want) in cases {
