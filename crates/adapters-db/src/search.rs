@@ -153,7 +153,9 @@ macro_rules! word_first_page {
             let probe = $others
                 .filter($others.field(property_words::property_id).eq(property_words::property_id))
                 .filter($others.field(property_words::word).ge(other.as_str()))
-                .filter($others.field(property_words::word).lt(other.upper_bound()));
+                .filter($others.field(property_words::word).lt(other.upper_bound()))
+                // The key's own columns: the probe reads the index alone.
+                .select($others.field(property_words::property_id));
             ids = if planned_once {
                 ids.filter(::diesel::dsl::exists(probe.offset(0)))
             } else {
