@@ -608,11 +608,11 @@ impl<'a> Target<'a> {
 /// socket still open and its transaction state clean. No round trip (bb8's
 /// default would send `SELECT 1` before every call); a server that went away
 /// closes the sockets of its connections, which the client notices at once.
-fn manager_config<C: PoolableConnection + 'static>(options: PoolOptions) -> ManagerConfig<C> {
+fn manager_config<C: Open>(options: PoolOptions) -> ManagerConfig<C> {
     let mut config = ManagerConfig::default();
     let limit = options.connection_timeout;
     config.custom_setup = Box::new(move |url| {
-        let opening = C::establish(url);
+        let opening = C::open(url);
         Box::pin(async move {
             tokio::time::timeout(limit, opening).await.unwrap_or_else(|_| {
                 Err(diesel::ConnectionError::BadConnection(format!("no answer within {limit:?}")))
@@ -626,6 +626,44 @@ fn manager_config<C: PoolableConnection + 'static>(options: PoolOptions) -> Mana
         )
     }));
     config
+}
+
+/// How a connection of each backend is opened.
+trait Open: PoolableConnection + 'static {
+    fn open(url: &str) -> Pin<Box<dyn Future<Output = diesel::ConnectionResult<Self>> + Send + '_>>;
+}
+
+/// Opened here rather than by diesel-async's `establish`, which keeps only
+/// the first words of a failure ("error connecting to server") and drops
+/// its cause: the refused connection, the unknown host, the rejected
+/// password an operator needs to read at start-up.
+impl Open for AsyncPgConnection {
+    fn open(url: &str) -> Pin<Box<dyn Future<Output = diesel::ConnectionResult<Self>> + Send + '_>> {
+        Box::pin(async move {
+            let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                .await
+                .map_err(|error| diesel::ConnectionError::BadConnection(cause_chain(&error)))?;
+            Self::try_from_client_and_connection(client, connection).await
+        })
+    }
+}
+
+impl Open for SqliteConn {
+    fn open(url: &str) -> Pin<Box<dyn Future<Output = diesel::ConnectionResult<Self>> + Send + '_>> {
+        Box::pin(Self::establish(url))
+    }
+}
+
+/// `error` and each of its causes, joined by ": ".
+fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut chain = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        chain.push_str(": ");
+        chain.push_str(&next.to_string());
+        cause = next.source();
+    }
+    chain
 }
 
 async fn build_pool<C>(
