@@ -191,7 +191,7 @@ async fn a_database_on_a_closed_postgres_port_fails_to_connect_at_once() {
     assert!(matches!(result, Err(DbError::Connect(_))), "a closed port is a Connect error: {result:?}");
     assert!(started.elapsed() < Duration::from_secs(2), "refused at once, not after the timeout");
     // The cause, which an operator reads at start-up, is kept to its end.
-    let error = result.err().expect("an error");
+    let error = result.expect_err("a closed port");
     let mut chain = error.to_string();
     let mut cause = std::error::Error::source(&error);
     while let Some(next) = cause {
