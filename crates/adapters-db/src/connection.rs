@@ -640,9 +640,10 @@ trait Open: PoolableConnection + 'static {
 impl Open for AsyncPgConnection {
     fn open(url: &str) -> Pin<Box<dyn Future<Output = diesel::ConnectionResult<Self>> + Send + '_>> {
         Box::pin(async move {
-            let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-                .await
-                .map_err(|error| diesel::ConnectionError::BadConnection(cause_chain(&error)))?;
+            let (client, connection) =
+                tokio_postgres::connect(url, tokio_postgres::NoTls).await.map_err(|error| {
+                    diesel::ConnectionError::BadConnection(realty_domain::error_chain(&error))
+                })?;
             Self::try_from_client_and_connection(client, connection).await
         })
     }
@@ -652,18 +653,6 @@ impl Open for SqliteConn {
     fn open(url: &str) -> Pin<Box<dyn Future<Output = diesel::ConnectionResult<Self>> + Send + '_>> {
         Box::pin(Self::establish(url))
     }
-}
-
-/// `error` and each of its causes, joined by ": ".
-fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut chain = error.to_string();
-    let mut cause = error.source();
-    while let Some(next) = cause {
-        chain.push_str(": ");
-        chain.push_str(&next.to_string());
-        cause = next.source();
-    }
-    chain
 }
 
 async fn build_pool<C>(

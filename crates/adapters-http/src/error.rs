@@ -9,7 +9,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use realty_domain::{DomainError, FieldError};
+use realty_domain::{DomainError, FieldError, error_chain};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -277,18 +277,6 @@ impl From<DomainError> for ApiError {
             DomainError::Internal(source) => Self::Internal { cause: error_chain(source.as_ref()) },
         }
     }
-}
-
-/// "outer: inner: root" — the whole cause chain, for the log line.
-pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut chain = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        chain.push_str(": ");
-        chain.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    chain
 }
 
 /// The cause of a 500 or a storage 503, handed to the `problems`

@@ -287,6 +287,6 @@ struct DatabaseReadiness(Database);
 #[async_trait]
 impl Readiness for DatabaseReadiness {
     async fn check(&self) -> Result<(), String> {
-        self.0.ping().await.map_err(|error| realty_adapters_http::error::error_chain(&error))
+        self.0.ping().await.map_err(|error| realty_domain::error_chain(&error))
     }
 }

@@ -105,7 +105,7 @@ fn with_default_command(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsSt
 /// Prints the error with its whole cause chain: "cannot connect" alone
 /// leaves the operator guessing.
 fn fail(error: &(dyn std::error::Error + 'static)) -> ExitCode {
-    eprintln!("realty: {}", realty_adapters_http::error::error_chain(error));
+    eprintln!("realty: {}", realty_domain::error_chain(error));
     ExitCode::FAILURE
 }
 

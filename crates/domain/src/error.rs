@@ -161,3 +161,16 @@ impl From<Vec<FieldError>> for DomainError {
         Self::Invalid(errors)
     }
 }
+
+/// "outer: inner: root": an error and each of its causes, for a log line or
+/// a start-up message (a storage failure's cause is what says why).
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut chain = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        chain.push_str(": ");
+        chain.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    chain
+}

@@ -11,6 +11,6 @@ pub mod fold;
 pub mod models;
 pub mod ports;
 
-pub use error::{DomainError, FieldError, FieldErrors, ValueError};
+pub use error::{DomainError, FieldError, FieldErrors, ValueError, error_chain};
 pub use fold::fold;
 pub use models::*;
