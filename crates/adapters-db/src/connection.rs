@@ -30,6 +30,7 @@ use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, TransactionManager};
 use realty_domain::DomainError;
 
+use crate::common_bounds::{self, CommonBounds};
 use crate::errors::{DbError, Failure, StorageError};
 use crate::rare_words::{DEFAULT_MOST_MATCHES, RareWords};
 
@@ -296,7 +297,8 @@ pub(crate) enum Plans {
     /// PostgreSQL's estimate cannot tell: a page of common words walks the
     /// newest-first index whichever they are, and planning it cost more than
     /// running it (BENCHMARKS.md, "Common words, planned once"); so does a
-    /// page of one rare word's entries (`search::can_be_planned_once`).
+    /// page of bounds met often, and a page of one rare word's entries
+    /// (`search::can_be_planned_once`).
     Generic,
 }
 
@@ -311,6 +313,7 @@ pub struct Database {
     options: PoolOptions,
     counts: Arc<StatementCounts>,
     pub(crate) rare_words: Arc<RareWords>,
+    pub(crate) common_bounds: Arc<CommonBounds>,
 }
 
 impl fmt::Debug for Database {
@@ -388,7 +391,8 @@ impl Database {
             }
         };
         let rare_words = Arc::new(RareWords::new(DEFAULT_MOST_MATCHES));
-        Ok(Self { pools, sqlite_path, options, counts, rare_words })
+        let common_bounds = Arc::new(CommonBounds::new(common_bounds::WINDOW, common_bounds::MET_IN_WINDOW));
+        Ok(Self { pools, sqlite_path, options, counts, rare_words, common_bounds })
     }
 
     /// This handle with another bound on the entries of a rare search word
@@ -397,6 +401,15 @@ impl Database {
     #[must_use]
     pub fn with_rare_word_matches(self, most_matches: u32) -> Self {
         Self { rare_words: Arc::new(RareWords::new(most_matches)), ..self }
+    }
+
+    /// This handle with bounds met often when `met_in_window` of the first
+    /// `window` properties of a page's order meet them (see
+    /// `common_bounds`), and nothing remembered: tests set it to make either
+    /// plan of a page of bounds run on a small data set.
+    #[must_use]
+    pub fn with_common_bounds(self, window: u32, met_in_window: u32) -> Self {
+        Self { common_bounds: Arc::new(CommonBounds::new(window, met_in_window)), ..self }
     }
 
     /// `"sqlite"` or `"postgres"`.

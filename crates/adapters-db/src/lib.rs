@@ -8,12 +8,14 @@
 //! one place (`errors::db_error`).
 
 mod bulk;
+mod common_bounds;
 mod connection;
 mod derived;
 mod errors;
 mod migrations;
 mod multi_insert;
 mod rare_words;
+mod remembered;
 mod repositories;
 mod rows;
 mod schema;

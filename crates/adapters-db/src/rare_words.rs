@@ -20,11 +20,9 @@
 //! one stored word checks in its own statement that no other word has
 //! joined it (and reads the prefix's entries when one has).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
 use realty_domain::SearchWord;
+
+use crate::remembered::Remembered;
 
 /// A word is rare up to this many entries. A prefix of several stored
 /// words has all its entries read and sorted, about 1 µs each, 7 µs with
@@ -34,15 +32,6 @@ use realty_domain::SearchWord;
 /// costs only the entries its page needs, but it is told from the others
 /// only once it is found rare.)
 pub(crate) const DEFAULT_MOST_MATCHES: u32 = 1_500;
-
-/// How many words are remembered at most (each under half a kilobyte with
-/// its stored word, search words having at most 50 characters: a few
-/// megabytes at worst); when full, all are forgotten at once, and the next
-/// searches ask again.
-const REMEMBERED: usize = 10_000;
-
-/// How long an answer is trusted: words grow common or rare slowly.
-const TRUSTED_FOR: Duration = Duration::from_secs(600);
 
 /// What the word index holds for a search word, as far as choosing a plan
 /// needs.
@@ -61,12 +50,12 @@ pub(crate) enum Entries {
 #[derive(Debug)]
 pub(crate) struct RareWords {
     most_matches: u32,
-    known: Mutex<HashMap<SearchWord, (Entries, Instant)>>,
+    known: Remembered<SearchWord, Entries>,
 }
 
 impl RareWords {
     pub(crate) fn new(most_matches: u32) -> Self {
-        Self { most_matches, known: Mutex::new(HashMap::new()) }
+        Self { most_matches, known: Remembered::new() }
     }
 
     /// The entries beyond which a word is not rare.
@@ -76,8 +65,7 @@ impl RareWords {
 
     /// What the index holds for `word`, if that was found out lately.
     pub(crate) fn known(&self, word: &SearchWord) -> Option<Entries> {
-        let known = self.known.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        known.get(word).filter(|(_, at)| at.elapsed() < TRUSTED_FOR).map(|(entries, _)| entries.clone())
+        self.known.get(word)
     }
 
     /// What is known lately of `words`, in order, as far as choosing a plan
@@ -88,12 +76,10 @@ impl RareWords {
         &self,
         words: &'w [SearchWord],
     ) -> Option<Option<(&'w SearchWord, Entries)>> {
-        let known = self.known.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         for word in words {
-            match known.get(word).filter(|(_, at)| at.elapsed() < TRUSTED_FOR) {
-                None => return None,
-                Some((Entries::Many, _)) => {}
-                Some((rare, _)) => return Some(Some((word, rare.clone()))),
+            match self.known.get(word)? {
+                Entries::Many => {}
+                rare => return Some(Some((word, rare))),
             }
         }
         Some(None)
@@ -101,11 +87,7 @@ impl RareWords {
 
     /// Remembers what the index holds for `word`.
     pub(crate) fn remember(&self, word: &SearchWord, entries: Entries) {
-        let mut known = self.known.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if known.len() >= REMEMBERED && !known.contains_key(word) {
-            known.clear();
-        }
-        known.insert(word.clone(), (entries, Instant::now()));
+        self.known.remember(word.clone(), entries);
     }
 }
 
@@ -192,23 +174,5 @@ mod tests {
             "the first rare word decides, whatever follows"
         );
         assert_eq!(words.known_first_rare(&[sunny, park]), None, "one is unknown");
-    }
-
-    #[test]
-    fn a_full_memory_forgets_everything_rather_than_grow() {
-        let words = RareWords::new(10);
-        for n in 0..REMEMBERED {
-            words.remember(&word(&format!("w{n}")), Entries::Many);
-        }
-
-        words.remember(&word("newcomer"), Entries::Few { one_word: None });
-
-        assert_eq!(
-            words.known(&word("newcomer")),
-            Some(Entries::Few { one_word: None }),
-            "the newest is kept"
-        );
-        assert_eq!(words.known(&word("w0")), None, "the older ones were forgotten");
-        assert_eq!(words.known.lock().expect("not poisoned").len(), 1);
     }
 }

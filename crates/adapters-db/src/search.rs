@@ -64,7 +64,8 @@ macro_rules! property_page {
         // (14 ms instead of 2.8 at 10 000 properties; BENCHMARKS.md, "Search").
         // This condition is always true, and as a literal it keeps the statement
         // out of the cache, so that PostgreSQL plans it for its values each time.
-        // (Words known common are the exception: `common_words_page!`.)
+        // (Words known common and bounds met often are the exception:
+        // `walk_planned_once!`.)
         if $crate::search::value_dependent(query) {
             rows = rows.filter(::diesel::dsl::sql::<::diesel::sql_types::Bool>("TRUE"));
         }
@@ -185,6 +186,22 @@ pub(crate) use word_first_page;
 /// order of creation, which the word index stores. Any other condition
 /// needs each match's row, and then today's plans serve it as well.
 pub(crate) fn starts_from_a_word(query: &realty_domain::PropertyQuery) -> bool {
+    query.sort.key == realty_domain::SortKey::CreatedAt && conditions(query) == Conditions::WordsAlone
+}
+
+/// What a query's conditions are, as far as choosing its plan needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Conditions {
+    /// Search words and nothing else.
+    WordsAlone,
+    /// Room counts or areas (`min_rooms`, `max_rooms`, `min_bedrooms`,
+    /// `min_area`, `max_area`), one or several, and nothing else.
+    BoundsAlone,
+    /// None, or another mix.
+    Other,
+}
+
+pub(crate) fn conditions(query: &realty_domain::PropertyQuery) -> Conditions {
     // Written out in full so that a new filter cannot be forgotten here.
     let realty_domain::PropertyQuery {
         cities,
@@ -198,22 +215,25 @@ pub(crate) fn starts_from_a_word(query: &realty_domain::PropertyQuery) -> bool {
         has,
         words,
         updated_since,
-        sort,
+        sort: _,
         limit: _,
         after: _,
     } = query;
-    sort.key == realty_domain::SortKey::CreatedAt
-        && !words.is_empty()
-        && cities.is_empty()
-        && types.is_empty()
-        && owner.is_none()
-        && min_rooms.is_none()
-        && max_rooms.is_none()
-        && min_area.is_none()
-        && max_area.is_none()
-        && min_bedrooms.is_none()
-        && has.is_empty()
-        && updated_since.is_none()
+    let bounded = min_rooms.is_some()
+        || max_rooms.is_some()
+        || min_area.is_some()
+        || max_area.is_some()
+        || min_bedrooms.is_some();
+    let others = !cities.is_empty()
+        || !types.is_empty()
+        || owner.is_some()
+        || !has.is_empty()
+        || updated_since.is_some();
+    match (others, !words.is_empty(), bounded) {
+        (false, true, false) => Conditions::WordsAlone,
+        (false, false, true) => Conditions::BoundsAlone,
+        _ => Conditions::Other,
+    }
 }
 
 /// `$page` (a boxed query of `properties`) with the conditions of `$query`.
@@ -351,15 +371,16 @@ pub(crate) fn value_dependent(query: &realty_domain::PropertyQuery) -> bool {
 pub(crate) use property_page;
 
 /// The page of `$query`, as `property_page!`, when [`can_be_planned_once`]
-/// and its words are all common:
-/// the ids by the walk of the newest-first index, in a statement that is
-/// cached, its limit written in (see [`AmongFirst`]), to be run where
-/// PostgreSQL keeps its generic plan (`Plans::Generic`). Its words are
-/// known common, so that plan, the walk, is the one every value of them
-/// would get, and it is made once per connection instead of each time
-/// (0.5 ms of planning a page at a million properties, as much as the
-/// walk; BENCHMARKS.md, "Common words, planned once").
-macro_rules! common_words_page {
+/// and its words are all common or its bounds are met often (see
+/// `common_bounds`): the ids by the walk of the newest-first index, in a
+/// statement that is cached, its limit written in (see [`AmongFirst`]), to
+/// be run where PostgreSQL keeps its generic plan (`Plans::Generic`). Its
+/// conditions are known to be met often, so that plan, the walk, is the one
+/// every value of them would get, and it is made once per connection
+/// instead of each time (0.5 ms of planning a page of words at a million
+/// properties, as much as the walk; BENCHMARKS.md, "Common words, planned
+/// once", "Bounds planned once").
+macro_rules! walk_planned_once {
     ($query:expr) => {{
         use ::diesel::prelude::*;
         use $crate::schema::properties;
@@ -374,24 +395,28 @@ macro_rules! common_words_page {
     }};
 }
 
-pub(crate) use common_words_page;
+pub(crate) use walk_planned_once;
 
-/// The page sizes a page of words is planned once for: each limit is a
-/// statement of its own (it is written in), so the sizes front ends ask
-/// for, and no more, keep the cached statements of a connection few (at
-/// most two forms × ten word counts × two directions × with or without a
-/// keyset × four sizes). Another size is planned each time, as before.
+/// The page sizes a page is planned once for: each limit is a statement of
+/// its own (it is written in), so the sizes front ends ask for, and no
+/// more, keep the cached statements of a connection few (at most two
+/// directions × with or without a keyset × four sizes × ten word counts
+/// and two forms, or × the 31 sets of bounds). Another size is planned
+/// each time, as before.
 const CACHED_LIMITS: [u32; 4] = [10, 20, 50, 100];
 
 /// Whether a page of `query` can be planned once per connection, once the
 /// service knows how rare each of its words is (which the caller asks of
-/// `rare_words`): words are its only condition, in the order of creation
-/// ([`starts_from_a_word`]), so that its plan depends on nothing but
-/// whether its words are common (`common_words_page!`) or it is one rare
+/// `rare_words`) or how often its bounds are met (`common_bounds`): words
+/// or bounds are its only conditions ([`conditions`]), in the order of
+/// creation, so that its plan depends on nothing but whether its words are
+/// common or its bounds met often (`walk_planned_once!`) or it is one rare
 /// word of one stored word (`word_first_page!` with `planned_once`), and
 /// its size is one of [`CACHED_LIMITS`].
 pub(crate) fn can_be_planned_once(query: &realty_domain::PropertyQuery) -> bool {
-    starts_from_a_word(query) && CACHED_LIMITS.contains(&query.limit)
+    query.sort.key == realty_domain::SortKey::CreatedAt
+        && conditions(query) != Conditions::Other
+        && CACHED_LIMITS.contains(&query.limit)
 }
 
 /// `properties.id IN (ids LIMIT n)`, with `n` written into the statement

@@ -20,6 +20,7 @@ use realty_domain::{
     PropertyId, PropertyQuery, Resource, ResourceId, Room, RoomId,
 };
 
+use crate::common_bounds;
 use crate::connection::{Database, Plans, in_transaction, on_connection};
 use crate::errors::{OnWrite, Writing};
 use crate::multi_insert::MultiInsert;
@@ -29,7 +30,7 @@ use crate::rows::{
     RoomChanges, RoomRow, StoredRooms, stored,
 };
 use crate::schema::{properties, property_words, rooms};
-use crate::search;
+use crate::search::{self, Conditions};
 
 const PROPERTY_NOT_FOUND: DomainError = DomainError::NotFound { resource: "property" };
 const ROOM_NOT_FOUND: DomainError = DomainError::NotFound { resource: "room" };
@@ -114,17 +115,23 @@ impl PropertyRepository for Database {
     /// page follows). The filters and the keyset are in `search`. A page of
     /// words alone starts from a rare one's index entries when it has one;
     /// a word not asked about lately costs one or two short statements
-    /// first (see `rare_words`). Once its words are known, such a page is
-    /// mostly a statement planned once per connection (see
+    /// first (see `rare_words`), and so do bounds alone (whether they are
+    /// met often, `common_bounds`). Once its words or bounds are known,
+    /// such a page is mostly a statement planned once per connection (see
     /// `search::can_be_planned_once`).
     #[tracing::instrument(skip_all, level = "debug", fields(sort = query.sort.as_str(), limit = query.limit))]
     async fn list(&self, query: &PropertyQuery) -> Result<Page<Property>, DomainError> {
         let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
         if search::can_be_planned_once(query) {
-            match self.rare_words.known_first_rare(&query.words) {
+            let known = match search::conditions(query) {
+                Conditions::BoundsAlone => self.bounds_met_often(query).await?.then_some(None),
+                _ => self.rare_words.known_first_rare(&query.words),
+            };
+            match known {
+                // Common words, or bounds met often: the walk.
                 Some(None) => {
                     let rows = on_connection!(self, plans = Plans::Generic, |conn| async {
-                        Ok(search::common_words_page!(query).load(conn).await?)
+                        Ok(search::walk_planned_once!(query).load(conn).await?)
                     })?;
                     return into_page(rows, limit);
                 }
@@ -282,6 +289,21 @@ fn word_rows(
 fn with_rooms((row, rooms): (PropertyRow, StoredRooms)) -> Result<Property, DomainError> {
     let rooms = rooms.into_domain(row.id)?;
     row.into_domain(rooms)
+}
+
+impl Database {
+    /// Whether the bounds of `query`, its only conditions, are met often
+    /// (see `common_bounds`): remembered, or asked and remembered.
+    async fn bounds_met_often(&self, query: &PropertyQuery) -> Result<bool, DomainError> {
+        if let Some(often) = self.common_bounds.known(query) {
+            return Ok(often);
+        }
+        let often = on_connection!(self, |conn| async {
+            Ok(common_bounds::met_often!(conn, &self.common_bounds, query).await?)
+        })?;
+        self.common_bounds.remember(query, often);
+        Ok(often)
+    }
 }
 
 /// The page of `limit` properties from rows that may hold one more (then

@@ -9,6 +9,7 @@ mod fixture;
 
 mod audit;
 mod bulk;
+mod common_bounds;
 mod concurrency;
 mod connection;
 mod derived;
