@@ -253,14 +253,19 @@ pub struct PoolOptions {
 
 impl PoolOptions {
     /// The most connections a database handle opens: `max_size` in its pool
-    /// and, on PostgreSQL, half as many more (at least one) in the pool of
-    /// generic plans (see [`Plans`]).
+    /// and, on PostgreSQL, as many more in the pool of generic plans (see
+    /// [`Plans`]).
     pub fn most_connections(&self) -> u32 {
         self.max_size.saturating_add(self.generic_pool_size())
     }
 
+    /// As large as the first: the pages planned once can be most of the
+    /// load, and with half as many connections the requests waiting for one
+    /// had twice the tail (p99 2.5–3.4× their p50 against 1.9–2.6× at a
+    /// million properties and 16 connections; BENCHMARKS.md, "Bounds
+    /// planned once"). They are opened as needed.
     fn generic_pool_size(&self) -> u32 {
-        self.max_size.div_ceil(2).max(1)
+        self.max_size
     }
 }
 
