@@ -6,7 +6,7 @@ use diesel_async::RunQueryDsl;
 use realty_domain::{DomainError, NewProperty, PropertyId};
 
 use crate::connection::{Database, in_transaction, on_connection};
-use crate::errors::{OnWrite, Writing};
+use crate::error::{OnWrite, Writing};
 use crate::multi_insert::MultiInsert;
 use crate::rows::{BulkPropertyRow, NewRoomRow, PropertyWordRow, stored};
 

@@ -31,7 +31,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, TransactionM
 use realty_domain::DomainError;
 
 use crate::common_bounds::{self, CommonBounds};
-use crate::errors::{DbError, Failure, StorageError};
+use crate::error::{DbError, Failure, StorageError};
 use crate::rare_words::{DEFAULT_MOST_MATCHES, RareWords};
 
 /// Runs `$work`, an `async` block using `$conn`, on a pooled connection of
@@ -53,7 +53,7 @@ macro_rules! on_connection {
         let plans: $crate::connection::Plans = $plans;
         let mut attempt = 1;
         loop {
-            let outcome: Result<_, $crate::errors::Failure> = match &db.pools {
+            let outcome: Result<_, $crate::error::Failure> = match &db.pools {
                 $crate::connection::Pools::Postgres { for_values, generic } => match db
                     .checkout(if plans == $crate::connection::Plans::Generic { generic } else { for_values }, attempt > 1)
                     .await
@@ -111,7 +111,7 @@ macro_rules! in_transaction {
                 id.store(current, ::std::sync::atomic::Ordering::Relaxed);
             }
             committing.store(true, ::std::sync::atomic::Ordering::Relaxed);
-            Ok::<_, $crate::errors::Failure>(())
+            Ok::<_, $crate::error::Failure>(())
         })
         .await;
         let outcome = match outcome {

@@ -5,13 +5,13 @@
 //! URL. Each query is written once (see `connection::on_connection!`) and
 //! compiled for both; only the migrations differ per backend. Diesel errors
 //! stop here: every port returns a [`realty_domain::DomainError`], mapped in
-//! one place (`errors::db_error`).
+//! one place (`error::db_error`).
 
 mod bulk;
 mod common_bounds;
 mod connection;
 mod derived;
-mod errors;
+mod error;
 mod migrations;
 mod multi_insert;
 mod rare_words;
@@ -23,4 +23,4 @@ mod search;
 mod word_signature;
 
 pub use connection::{Database, PoolOptions, PoolState};
-pub use errors::DbError;
+pub use error::DbError;

@@ -19,7 +19,7 @@ use realty_domain::{
     Summary, TypeName, TypeSlug, User, UserId, UserUpdate, Version,
 };
 
-use crate::errors::{StorageError, corrupt};
+use crate::error::{StorageError, corrupt};
 use crate::multi_insert::insert_rows;
 use crate::schema::{properties, property_types, rooms, users};
 use crate::word_signature::WordSignature;

@@ -16,7 +16,7 @@ use realty_domain::ports::{Claim, IdempotencyStore, Lease, StoredResponse};
 use realty_domain::{DomainError, UserId};
 
 use crate::connection::{Database, on_connection};
-use crate::errors::StorageError;
+use crate::error::StorageError;
 use crate::rows::stored;
 use crate::schema::idempotency_keys as keys;
 

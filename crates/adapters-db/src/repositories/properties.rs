@@ -22,7 +22,7 @@ use realty_domain::{
 
 use crate::common_bounds;
 use crate::connection::{Database, Plans, in_transaction, on_connection};
-use crate::errors::{OnWrite, Writing};
+use crate::error::{OnWrite, Writing};
 use crate::multi_insert::MultiInsert;
 use crate::rare_words::{self, Entries};
 use crate::rows::{

@@ -7,7 +7,7 @@ use realty_domain::ports::PropertyTypeRepository;
 use realty_domain::{AuditEntry, DomainError, PropertyType, Resource, ResourceId, TypeSlug};
 
 use crate::connection::{Database, in_transaction, on_connection};
-use crate::errors::{OnWrite, Writing};
+use crate::error::{OnWrite, Writing};
 use crate::multi_insert::MultiInsert;
 use crate::rows::{NewAuditRow, PropertyTypeRow};
 use crate::schema::property_types;

@@ -11,7 +11,7 @@ use realty_domain::{
 };
 
 use crate::connection::{Database, in_transaction, on_connection};
-use crate::errors::{OnWrite, Writing};
+use crate::error::{OnWrite, Writing};
 use crate::multi_insert::MultiInsert;
 use crate::rows::{NewAuditRow, NewUserRow, UserChanges, UserRow, UserWordRow};
 use crate::schema::{user_words, users};
