@@ -32,9 +32,9 @@ pub(crate) const WINDOW: u32 = 30_000;
 /// How many of them must meet the bounds: the largest page planned once
 /// (100) and the row that tells whether another follows. At that share, a
 /// page of 20 passes over about 6,000 index entries at the most (0.7 ms of
-/// PostgreSQL's time at a million properties), no more than the plan for
-/// its values would: such a bound is met by one property in 300, too many
-/// for the bound column's index to be cheaper than the walk.
+/// PostgreSQL's time at a million properties), where the plan for its
+/// values would start from the bound column's index only to read the
+/// bound's 3,000-odd matches there (one property in 300) and sort them.
 pub(crate) const MET_IN_WINDOW: u32 = 101;
 
 /// A query's bounds and direction: what decides whether it is met often.
