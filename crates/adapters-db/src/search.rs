@@ -207,11 +207,12 @@ pub(crate) fn conditions(query: &realty_domain::PropertyQuery) -> Conditions {
         cities,
         types,
         owner,
-        min_rooms,
-        max_rooms,
-        min_area,
-        max_area,
-        min_bedrooms,
+        // The bounds, which `bounded` reads.
+        min_rooms: _,
+        max_rooms: _,
+        min_area: _,
+        max_area: _,
+        min_bedrooms: _,
         has,
         words,
         updated_since,
@@ -219,17 +220,12 @@ pub(crate) fn conditions(query: &realty_domain::PropertyQuery) -> Conditions {
         limit: _,
         after: _,
     } = query;
-    let bounded = min_rooms.is_some()
-        || max_rooms.is_some()
-        || min_area.is_some()
-        || max_area.is_some()
-        || min_bedrooms.is_some();
     let others = !cities.is_empty()
         || !types.is_empty()
         || owner.is_some()
         || !has.is_empty()
         || updated_since.is_some();
-    match (others, !words.is_empty(), bounded) {
+    match (others, !words.is_empty(), bounded(query)) {
         (false, true, false) => Conditions::WordsAlone,
         (false, false, true) => Conditions::BoundsAlone,
         _ => Conditions::Other,
@@ -360,11 +356,15 @@ pub(crate) fn ids_first(query: &realty_domain::PropertyQuery) -> bool {
 /// Whether how many properties the query matches depends on its values
 /// (words, bounds), so that it is planned for them each time.
 pub(crate) fn value_dependent(query: &realty_domain::PropertyQuery) -> bool {
-    !query.words.is_empty()
+    !query.words.is_empty() || bounded(query)
+}
+
+/// Whether the query bounds a room count or the area.
+fn bounded(query: &realty_domain::PropertyQuery) -> bool {
+    query.min_rooms.is_some()
+        || query.max_rooms.is_some()
         || query.min_area.is_some()
         || query.max_area.is_some()
-        || query.min_rooms.is_some()
-        || query.max_rooms.is_some()
         || query.min_bedrooms.is_some()
 }
 
