@@ -19,12 +19,16 @@ mod routes;
 pub mod server;
 mod state;
 
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::{Router, middleware as axum_middleware};
+use tower::ServiceBuilder;
+use tower::util::BoxCloneSyncService;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -76,12 +80,16 @@ impl Default for HttpConfig {
     }
 }
 
-/// The routers of the service: the API, and `/metrics` when it has a
+/// What a listener serves: a router inside the layers every request goes
+/// through (see [`router`]).
+pub type HttpService = BoxCloneSyncService<Request, Response, Infallible>;
+
+/// The services of the service: the API, and `/metrics` when it has a
 /// listener of its own.
 #[derive(Debug)]
 pub struct Routers {
-    pub api: Router,
-    pub metrics: Option<Router>,
+    pub api: HttpService,
+    pub metrics: Option<HttpService>,
 }
 
 /// The OpenAPI document of every route.
@@ -174,44 +182,52 @@ pub fn router(state: AppState, config: &HttpConfig) -> Routers {
     Routers { api: with_outer_layers(app, &state, config, Some(routes)), metrics }
 }
 
-/// Wraps `router` in the layers every request goes through. Listed here
-/// innermost first (each `layer` wraps what is above it): the body limits
-/// and the timeout bound the work; the rate limit refuses before any of it
-/// (when `limited`, with the route templates that label its refusals);
-/// every response, whatever produced it, passes through
-/// `problems`; the request's identity and log line come first of all.
+/// Wraps `router` in the layers every request goes through, listed
+/// outermost first: the request's identity and log line come first of all;
+/// every response, whatever produced it, passes through `problems`; the
+/// rate limit refuses before any work (when `limited`, with the route
+/// templates that label its refusals); the timeout and the body limits
+/// bound the work.
+///
+/// They wrap the router once rather than each route (`Router::layer`): a
+/// route's service is cloned for every request it answers, and with these
+/// layers inside it that clone (and each `from_fn` layer's clone of what it
+/// wraps) was a tenth of the instructions of a request by id
+/// (BENCHMARKS.md, "Layers around the router").
 fn with_outer_layers(
     router: Router,
     state: &AppState,
     config: &HttpConfig,
     limited: Option<Arc<middleware::RouteTemplates>>,
-) -> Router {
-    let mut router = router
-        .layer(DefaultBodyLimit::max(config.body_limit_bytes))
-        .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
-        .layer(server::body_guard_layer(config.body_stall_timeout))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout));
-    if let Some(routes) = limited {
+) -> HttpService {
+    let limiting = limited.map(|routes| {
         let limiting = middleware::rate_limit::Limiting { state: state.clone(), routes };
-        router =
-            router.layer(axum_middleware::from_fn_with_state(limiting, middleware::rate_limit::rate_limit));
-    }
-    if let Some(cors) = cors(&config.cors_origins) {
-        router = router.layer(cors);
-    }
-    router
-        .layer(CatchPanicLayer::custom(middleware::panic_response))
-        .layer(axum_middleware::from_fn(middleware::problems))
-        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, NO_STORE))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
+        axum_middleware::from_fn_with_state(limiting, middleware::rate_limit::rate_limit)
+    });
+    let service = ServiceBuilder::new()
+        .layer(axum_middleware::from_fn_with_state(Arc::clone(&state.metrics), middleware::request_context))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
-        .layer(axum_middleware::from_fn_with_state(Arc::clone(&state.metrics), middleware::request_context))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, NO_STORE))
+        .layer(axum_middleware::from_fn(middleware::problems))
+        // Back to axum's body type where a layer below changed it.
+        .map_response(IntoResponse::into_response)
+        .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .option_layer(cors(&config.cors_origins))
+        .option_layer(limiting)
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout))
+        .layer(server::body_guard_layer(config.body_stall_timeout))
+        .map_response(IntoResponse::into_response)
+        .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
+        .layer(DefaultBodyLimit::max(config.body_limit_bytes))
+        .service(router);
+    BoxCloneSyncService::new(service)
 }
 
 /// `None` when no origin is configured: then no CORS header is sent at all

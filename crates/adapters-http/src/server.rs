@@ -16,11 +16,10 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::Router;
+use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
 use axum::response::Response;
-use axum::routing::future::RouteFuture;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
@@ -31,6 +30,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, MissedTickBehavior};
 use tower::Service;
+
+use crate::HttpService;
 
 pub use body::{BodyGuard, BodyGuardLayer, GuardedResponse, body_guard_layer};
 
@@ -70,7 +71,7 @@ const OVERLOADED_PROBLEM: &str = concat!(
     r#""detail":"the server is at its connection limit; retry shortly"}"#
 );
 
-/// Serves `router` on `listener` until `shutdown` resolves, then drains.
+/// Serves `service` on `listener` until `shutdown` resolves, then drains.
 ///
 /// Draining: the listener is dropped, idle connections close at once, the others finish their request
 /// and get up to [`ServerConfig::shutdown_grace`] to do so; whatever remains is then cut.
@@ -80,7 +81,7 @@ const OVERLOADED_PROBLEM: &str = concat!(
 /// `Result` keeps the signature of `axum::serve`.
 pub async fn serve(
     listener: TcpListener,
-    router: Router,
+    service: HttpService,
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
@@ -104,7 +105,7 @@ pub async fn serve(
                     Ok(permit) => {
                         let connection = Connection {
                             peer,
-                            router: router.clone(),
+                            service: service.clone(),
                             config: config.clone(),
                             shutdown_started: shutdown_started.clone(),
                             _permit: permit,
@@ -140,7 +141,7 @@ pub async fn serve(
 /// One accepted connection and what it needs to be served.
 struct Connection {
     peer: SocketAddr,
-    router: Router,
+    service: HttpService,
     config: ServerConfig,
     shutdown_started: watch::Receiver<()>,
     /// Held for as long as the connection is served: the connection cap.
@@ -158,11 +159,11 @@ impl Connection {
     /// being answered. hyper's own `header_read_timeout` is not used: hyper restarts it whenever the
     /// connection goes idle, so it would also cap the idle time of keep-alive connections.
     async fn serve(self, stream: TcpStream) {
-        let Self { peer, router, config, mut shutdown_started, _permit } = self;
+        let Self { peer, service, config, mut shutdown_started, _permit } = self;
         let activity = Arc::new(Activity::new());
         let io = TokioIo::new(TrackedIo { stream, activity: Arc::clone(&activity) });
         let service =
-            TowerToHyperService::new(TrackedService { router, peer, activity: Arc::clone(&activity) });
+            TowerToHyperService::new(TrackedService { service, peer, activity: Arc::clone(&activity) });
         let mut connection =
             pin!(http1::Builder::new().header_read_timeout(None).serve_connection(io, service));
 
@@ -342,11 +343,11 @@ impl TrackedIo {
     }
 }
 
-/// The router, counting requests in flight and giving handlers the peer address as
+/// The service, counting requests in flight and giving handlers the peer address as
 /// `ConnectInfo<SocketAddr>`, as `into_make_service_with_connect_info` does.
 #[derive(Clone)]
 struct TrackedService {
-    router: Router,
+    service: HttpService,
     peer: SocketAddr,
     activity: Arc<Activity>,
 }
@@ -357,19 +358,19 @@ impl Service<Request<Incoming>> for TrackedService {
     type Future = TrackedResponse;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        <Router as Service<Request<Incoming>>>::poll_ready(&mut self.router, cx)
+        self.service.poll_ready(cx)
     }
 
     fn call(&mut self, mut request: Request<Incoming>) -> Self::Future {
         request.extensions_mut().insert(ConnectInfo(self.peer));
         let in_flight = RequestInFlight::start(Arc::clone(&self.activity));
-        TrackedResponse { inner: Box::pin(self.router.call(request)), _in_flight: in_flight }
+        TrackedResponse { inner: self.service.call(request.map(Body::new)), _in_flight: in_flight }
     }
 }
 
-/// The router's response future; the request counts as in flight until it completes or is dropped.
+/// The service's response future; the request counts as in flight until it completes or is dropped.
 struct TrackedResponse {
-    inner: Pin<Box<RouteFuture<Infallible>>>,
+    inner: <HttpService as Service<Request<Body>>>::Future,
     _in_flight: RequestInFlight,
 }
 

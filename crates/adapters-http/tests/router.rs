@@ -16,10 +16,10 @@ mod fixture {
     use std::time::Duration;
 
     use async_trait::async_trait;
-    use axum::Router;
     use axum::body::Body;
     use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
     use chrono::{DateTime, NaiveDate, Utc};
+    use realty_adapters_http::HttpService;
     use realty_adapters_http::metrics::Metrics;
     use realty_adapters_http::{AppState, HttpConfig, Readiness, ServiceInfo, Shared, router};
     use realty_app::{Accounts, Idempotency, LoginPolicy, Properties, PropertyTypes};
@@ -74,7 +74,7 @@ mod fixture {
     impl Ports {
         /// The service's API router over these ports, with the two tokens
         /// and their users known.
-        pub fn app(mut self) -> Router {
+        pub fn app(mut self) -> HttpService {
             self.tokens.expect_verify().returning(|token, now| {
                 let user_id = match token {
                     ADMIN => UserId(1),
@@ -205,7 +205,7 @@ mod fixture {
         }
     }
 
-    pub async fn call(app: Router, request: Request<Body>) -> Answer {
+    pub async fn call(app: HttpService, request: Request<Body>) -> Answer {
         let response = app.oneshot(request).await.expect("the router is infallible");
         let (parts, body) = response.into_parts();
         let body = axum::body::to_bytes(body, usize::MAX).await.expect("a body").to_vec();

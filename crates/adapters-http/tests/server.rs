@@ -13,6 +13,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
+use realty_adapters_http::HttpService;
 use realty_adapters_http::server::{ServerConfig, body_guard_layer, serve};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -81,7 +82,8 @@ impl TestServer {
         let shutdown = async {
             let _ = stopped.await;
         };
-        let served = tokio::spawn(serve(listener, router(Arc::clone(&entered)), config, shutdown));
+        let served =
+            tokio::spawn(serve(listener, HttpService::new(router(Arc::clone(&entered))), config, shutdown));
         Self { addr, entered, stop, served }
     }
 
