@@ -3,6 +3,7 @@
 //! start the service the same way, through [`Application::build`].
 
 pub mod clock;
+pub mod logging;
 pub mod seed;
 pub mod settings;
 

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use realty::settings::{DatabaseArgs, GlobalArgs, HashArgs, ServeArgs};
 use realty::{Application, Profile, Services, seed};
-use tracing_subscriber::EnvFilter;
 
 /// A page of properties is thousands of small allocations (rows decoded into
 /// strings, validated, serialised); mimalloc spends less CPU on them than
@@ -80,7 +79,7 @@ fn main() -> ExitCode {
         }
         _ => {}
     }
-    init_logging(&cli.global.log, cli.global.profile);
+    realty::logging::init(&cli.global.log, cli.global.profile);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => return fail(&error),
@@ -170,18 +169,6 @@ fn admin_password() -> Result<String, Box<dyn std::error::Error>> {
         return Err("the passwords differ".into());
     }
     Ok(password)
-}
-
-fn init_logging(filter: &str, profile: Profile) {
-    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal());
-    match profile {
-        Profile::Dev => builder.compact().init(),
-        Profile::Prod => builder.json().flatten_event(true).with_current_span(true).init(),
-    }
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM (what orchestrators send).
