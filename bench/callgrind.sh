@@ -20,27 +20,12 @@
 # summary.txt: requests, instructions in all, and instructions per request.
 set -euo pipefail
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(dirname "$HERE")
-PROPERTIES=${PROPERTIES:-10000}
-PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432}
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 DURATION=${DURATION:-10}
-BIN=${REALTY_BIN:-$ROOT/target/release/realty}
 OUT=${OUT:-$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)-callgrind-${PROPERTIES}}
 PORT=${PORT:-18081}
-DB_URL=$PG_URL/realty_bench_$PROPERTIES
-export BENCH_LUA=$HERE/lua
-
-for tool in valgrind callgrind_control callgrind_annotate wrk psql curl; do
-  command -v "$tool" >/dev/null || { echo "$tool is not installed" >&2; exit 1; }
-done
-[[ -x "$BIN" ]] || { echo "no binary at $BIN (cargo build --release -p realty)" >&2; exit 1; }
-read -r MIN_ID MAX_ID < <(psql "$DB_URL" -qAtX -F ' ' -c 'SELECT min(id), max(id) FROM properties')
+need valgrind callgrind_control callgrind_annotate wrk
 mkdir -p "$OUT"
-
-export REALTY_PROFILE=prod REALTY_DATABASE_URL=$DB_URL REALTY_LOG=warn REALTY_BIND=127.0.0.1:$PORT
-REALTY_TOKEN_KEY=$("$BIN" keygen)
-export REALTY_TOKEN_KEY
 
 load() {
   wrk -t1 -c1 -d"$1"s -s "$BENCH_LUA/get_by_id.lua" "http://127.0.0.1:$PORT" -- "$MIN_ID" "$MAX_ID"
@@ -54,10 +39,7 @@ measure() {
   env "$@" valgrind --tool=callgrind --callgrind-out-file="$OUT/$name.callgrind" \
     "$BIN" serve 2>"$OUT/$name.valgrind.log" &
   pid=$!
-  for _ in $(seq 1 120); do
-    curl -fs "http://127.0.0.1:$PORT/ready" >/dev/null 2>&1 && break
-    sleep 1
-  done
+  wait_ready 120
   load 5 >/dev/null
   callgrind_control --zero "$pid" >/dev/null
   load "$DURATION" >"$OUT/$name.wrk.txt"

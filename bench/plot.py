@@ -14,6 +14,13 @@ plot.py RESULTS_DIR
 plot.py --compare OUT.png NAME=RESULTS_DIR NAME=RESULTS_DIR...
     one figure comparing runs (builds, data sizes) on the labels they share
     at 16 connections: req/s, p99, realty's and PostgreSQL's CPU per request
+
+plot.py --ratios OUT.png BUILD=RESULTS_DIR BUILD=RESULTS_DIR...
+    realty's CPU per request ÷ PostgreSQL's at 16 connections, by id and for
+    the city page, one point per run (rounds of one build share its name,
+    in the order given), with the performance targets (0.6 and 0.5): for
+    builds alternated on one machine, whose speed moves more between rounds
+    than a change moves the throughput
 """
 
 import re
@@ -187,7 +194,37 @@ def compare(target, runs):
     plt.close(fig)
 
 
+def ratios(target, runs):
+    builds = list(dict.fromkeys(name for name, _ in runs))
+    routes = (("get_by_id-c16", ROUTES["get_by_id"], 0.6), ("list_city-c16", ROUTES["list_city"], 0.5))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+    for axis, (label, title, goal) in zip(axes, routes):
+        for x, build in enumerate(builds):
+            values = []
+            for name, directory in runs:
+                if name != build:
+                    continue
+                per = per_request_us(rows(Path(directory) / "cpu.jsonl"), rows(Path(directory) / "wrk.jsonl"), label)
+                if per and per["PostgreSQL"]:
+                    values.append(per["realty"] / per["PostgreSQL"])
+            spread = [x + 0.25 * (i - (len(values) - 1) / 2) / max(len(values), 1) for i in range(len(values))]
+            axis.scatter(spread, values, s=24, label=f"{build} ({len(values)} runs)")
+        axis.axhline(goal, color="black", linestyle="--", linewidth=1, label=f"target {goal}")
+        axis.set_xticks(range(len(builds)), builds, fontsize=8)
+        axis.set_title(f"{title}: realty CPU ÷ PostgreSQL CPU", fontsize=10)
+        axis.set_ylim(bottom=0)
+        axis.grid(True, axis="y", alpha=0.3)
+        axis.legend(fontsize=7)
+    fig.suptitle(f"CPU per request at {FOCUS} connections, one point per run")
+    fig.tight_layout()
+    fig.savefig(target, dpi=110)
+    plt.close(fig)
+
+
 def main(args):
+    if args[:1] == ["--ratios"] and len(args) >= 3:
+        ratios(args[1], [tuple(a.split("=", 1)) for a in args[2:]])
+        return
     if args[:1] == ["--compare"] and len(args) >= 4:
         compare(args[1], [tuple(a.split("=", 1)) for a in args[2:]])
         return

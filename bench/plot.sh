@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Draws a run's plots (or compares runs): bench/plot.sh RESULTS_DIR
 #                                         bench/plot.sh --compare OUT.png NAME=DIR NAME=DIR…
+#                                         bench/plot.sh --ratios OUT.png BUILD=DIR BUILD=DIR…
 # Installs its pinned matplotlib into target/bench-venv (PyPI) on first use,
 # then runs bench/plot.py with it; see there for what is drawn.
 set -euo pipefail
