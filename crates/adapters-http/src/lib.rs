@@ -84,7 +84,7 @@ impl Default for HttpConfig {
 /// through (see [`router`]).
 pub type HttpService = BoxCloneSyncService<Request, Response, Infallible>;
 
-/// The services of the service: the API, and `/metrics` when it has a
+/// What the listeners serve: the API, and `/metrics` when it has a
 /// listener of its own.
 #[derive(Debug)]
 pub struct Routers {
