@@ -47,14 +47,14 @@ wrk -t2 -c"$CONNECTIONS" -d3s "${load[@]}" >/dev/null
 perf record -F 999 -e cpu-clock -a -o "$OUT/perf.data" -- sleep $((DURATION - 2)) 2>"$OUT/perf.log" &
 perf_pid=$!
 # utime and stime, in clock ticks, of realty and of every postgres process.
-times() {
+cpu_ticks() {
   awk '{print $14, $15}' "/proc/$pid/stat"
   for p in $(pgrep -u postgres); do awk '{print $14 + $16, $15 + $17}' "/proc/$p/stat" 2>/dev/null; done |
     awk '{u += $1; s += $2} END {print u, s}'
 }
-before=$(times)
+before=$(cpu_ticks)
 wrk -t2 -c"$CONNECTIONS" -d"$DURATION"s --latency "${load[@]}" >"$OUT/wrk.txt"
-after=$(times)
+after=$(cpu_ticks)
 wait "$perf_pid" || true
 requests=$(awk '/requests in/ {print $1}' "$OUT/wrk.txt")
 python3 - "$before" "$after" "$requests" "$(getconf CLK_TCK)" >"$OUT/proc.txt" <<'PY'

@@ -192,7 +192,7 @@ pub fn router(state: AppState, config: &HttpConfig) -> Routers {
 /// They wrap the router once rather than each route (`Router::layer`): a
 /// route's service is cloned for every request it answers, and with these
 /// layers inside it that clone (and each `from_fn` layer's clone of what it
-/// wraps) was a tenth of the instructions of a request by id
+/// wraps) was about 15 % of the instructions of a request by id
 /// (BENCHMARKS.md, "Layers around the router").
 fn with_outer_layers(
     router: Router,
